@@ -16,6 +16,7 @@ from corpus.manifest import ManifestError, default_sites_dir, iter_pages, load_s
 from corpus.web import DEFAULT_FIRST_ADDRESS, SiteWeb
 
 log = logging.getLogger("scamscan")
+OWN_LOGGERS = ("scamscan", "corpus", "crawler", "classifier", "api")
 
 app = typer.Typer(
     help="scamscan: score Chinese recovery-service (回收) pages for likely fraud, with evidence.",
@@ -27,6 +28,16 @@ sites_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(sites_app, name="sites")
+pages_app = typer.Typer(help="Pages in the store: export them.", no_args_is_help=True)
+app.add_typer(pages_app, name="pages")
+
+StoreUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        help="SQLAlchemy URL of the page store (default: $SCAMSCAN_STORE or sqlite:///scamscan.db).",
+    ),
+]
 
 SitesDir = Annotated[
     Path | None,
@@ -44,11 +55,16 @@ def main(
         int, typer.Option("--verbose", "-v", count=True, help="More logs (-vv: debug).")
     ] = 0,
 ) -> None:
-    """Logs go to standard error; standard output is kept for results."""
-    level = logging.WARNING - 10 * min(verbose + 1, 2)
+    """Logs go to standard error; standard output is kept for results.
+
+    Our own loggers speak at INFO; libraries (Scrapy, uvicorn) only warn unless -v.
+    """
+    level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     logging.basicConfig(
         stream=sys.stderr, level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    for name in OWN_LOGGERS:
+        logging.getLogger(name).setLevel(min(level, logging.INFO))
 
 
 def _load(sites_dir: Path | None):
@@ -117,3 +133,112 @@ def sites_manifest(sites_dir: SitesDir = None) -> None:
     """
     for page in iter_pages(_load(sites_dir)):
         sys.stdout.write(json.dumps(page.as_row(), ensure_ascii=False) + "\n")
+
+
+@sites_app.command("stats")
+def sites_stats(
+    sites_dir: SitesDir = None,
+    write: Annotated[
+        Path | None,
+        typer.Option(help="Rewrite the stats block of this data card (e.g. data/CORPUS.md)."),
+    ] = None,
+) -> None:
+    """Print the corpus figures (labels, kinds, signals, lengths, encodings, links) as Markdown."""
+    from corpus.checks import check_corpus
+    from corpus.stats import replace_block, stats_markdown
+
+    sites = _load(sites_dir)
+    block = stats_markdown(sites, check_corpus(sites).parsed)
+    if write is None:
+        sys.stdout.write(block)
+        return
+    try:
+        write.write_text(replace_block(write.read_text("utf-8"), block), "utf-8")
+    except (OSError, ValueError) as exc:
+        raise typer.BadParameter(str(exc), param_hint="--write") from exc
+    log.warning("updated %s", write)
+
+
+@app.command()
+def crawl(
+    seeds: Annotated[list[str] | None, typer.Argument(help="Seed URLs (http or https).")] = None,
+    seeds_file: Annotated[
+        Path | None,
+        typer.Option(help="File of seed URLs, one per line (# comments).", dir_okay=False),
+    ] = None,
+    allow_domain: Annotated[
+        list[str] | None,
+        typer.Option(help="Also follow links to this host (repeatable); seeds' hosts always."),
+    ] = None,
+    max_pages: Annotated[
+        int | None, typer.Option(min=1, help="Stop after storing this many pages.")
+    ] = None,
+    depth: Annotated[int | None, typer.Option(min=0, help="Link depth limit (default 10).")] = None,
+    store: StoreUrl = None,
+    jsonl: Annotated[
+        Path | None, typer.Option(help="Also write this crawl's pages as JSON Lines.")
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option(help="Continue the last unfinished crawl of the same seeds.")
+    ] = False,
+    autothrottle: Annotated[bool, typer.Option(help="Adapt delays to each host's latency.")] = True,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", "-s", help="Override a Scrapy setting, NAME=VALUE (repeatable)."),
+    ] = None,
+) -> None:
+    """Crawl recovery-service sites politely into the page store.
+
+    Obeys robots.txt, follows sitemap.xml, stays on the seeds' hosts, decodes
+    GBK / GB2312 / GB18030 right, and keeps every page's text blocks (footers and
+    floating widgets included). Prints a JSON summary on standard output.
+    """
+    from crawler.runner import CrawlOptions, run_crawl
+    from crawler.spiders.recovery import read_seeds
+    from crawler.store import default_store_url
+    from crawler.urls import InvalidURL
+
+    try:
+        read_seeds(seeds or [], str(seeds_file) if seeds_file else None)
+    except (InvalidURL, OSError) as exc:
+        raise typer.BadParameter(str(exc), param_hint="SEEDS / --seeds-file") from exc
+    overrides = {}
+    for item in set_ or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise typer.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--set")
+        overrides[name.strip()] = value
+    options = CrawlOptions(
+        seeds=seeds or [],
+        seeds_file=str(seeds_file) if seeds_file else None,
+        allow_domains=allow_domain or [],
+        max_pages=max_pages,
+        depth=depth,
+        store=store or default_store_url(),
+        jsonl=str(jsonl) if jsonl else None,
+        resume=resume,
+        autothrottle=autothrottle,
+        settings=overrides,
+    )
+    summary = run_crawl(options)
+    sys.stdout.write(json.dumps(summary, ensure_ascii=False, default=str) + "\n")
+
+
+@pages_app.command("export")
+def pages_export(
+    store: StoreUrl = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Output file (default: standard output).")
+    ] = None,
+    crawl_id: Annotated[str | None, typer.Option(help="Only this crawl's pages.")] = None,
+) -> None:
+    """Write stored pages as JSON Lines, one object per page, fields named as in the store."""
+    from crawler.store import PageStore, default_store_url, export_jsonl
+
+    page_store = PageStore(store or default_store_url())
+    if out is None:
+        n = export_jsonl(page_store, sys.stdout, crawl_id)
+    else:
+        with out.open("w", encoding="utf-8") as fh:
+            n = export_jsonl(page_store, fh, crawl_id)
+    log.info("exported %d pages", n)

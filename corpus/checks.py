@@ -243,6 +243,7 @@ class Report:
     problems: list[str]
     near_copy_pairs: list[tuple[str, str, float]]
     counts: Counter
+    parsed: list[ParsedPage]
 
 
 def check_corpus(sites: list[Site]) -> Report:
@@ -269,4 +270,4 @@ def check_corpus(sites: list[Site]) -> Report:
         )
         for i, j, jac in near_copies([p.main_text for p in parsed])
     ]
-    return Report(problems, pairs, corpus_counts(sites, parsed))
+    return Report(problems, pairs, corpus_counts(sites, parsed), parsed)

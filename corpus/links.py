@@ -46,10 +46,11 @@ def robots(site: Site) -> RobotFileParser:
 
 
 def reachable_pages(site: Site, user_agent: str = "*") -> dict[Path, int]:
-    """Page file -> link depth from ``/`` (sitemap entries count as depth 1).
+    """Page file -> link depth from ``/``.
 
     Breadth-first over the site's own links, skipping paths robots.txt disallows
-    and links to files that do not exist.
+    and links to files that do not exist. Pages that no link reaches but the
+    sitemap lists count as depth 1, and the walk goes on from them.
     """
     by_file: dict[Path, Page] = {p.file.resolve(): p for p in site.pages}
     rules = robots(site)
@@ -63,18 +64,23 @@ def reachable_pages(site: Site, user_agent: str = "*") -> dict[Path, int]:
         return file if file in by_file else None
 
     depth: dict[Path, int] = {}
-    queue: deque[tuple[Path, int]] = deque()
-    for path, d in [("/", 0)] + [(p, 1) for p in sitemap_paths(site)]:
-        file = resolve(path)
-        if file is not None and file not in depth:
-            depth[file] = d
-            queue.append((file, d))
-    while queue:
-        file, d = queue.popleft()
-        page = by_file[file]
-        for path in page_links(page.read_text(), page.path):
-            target = resolve(path)
-            if target is not None and target not in depth:
-                depth[target] = d + 1
-                queue.append((target, d + 1))
+
+    def walk(starts: list[tuple[str, int]]) -> None:
+        queue: deque[tuple[Path, int]] = deque()
+        for path, d in starts:
+            file = resolve(path)
+            if file is not None and file not in depth:
+                depth[file] = d
+                queue.append((file, d))
+        while queue:
+            file, d = queue.popleft()
+            page = by_file[file]
+            for link in page_links(page.read_text(), page.path):
+                target = resolve(link)
+                if target is not None and target not in depth:
+                    depth[target] = d + 1
+                    queue.append((target, d + 1))
+
+    walk([("/", 0)])
+    walk([(p, 1) for p in sitemap_paths(site)])
     return depth
