@@ -156,7 +156,7 @@ def sites_stats(
         write.write_text(replace_block(write.read_text("utf-8"), block), "utf-8")
     except (OSError, ValueError) as exc:
         raise typer.BadParameter(str(exc), param_hint="--write") from exc
-    log.warning("updated %s", write)
+    log.info("updated %s", write)
 
 
 @app.command()

@@ -12,6 +12,7 @@ import ipaddress
 import logging
 import mimetypes
 import re
+import socketserver
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,6 +45,12 @@ class SiteServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], site: Site):
         self.site = site
         super().__init__(address, SiteRequestHandler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind() asks DNS for the host's name (socket.getfqdn): slow or
+        # hanging without a resolver, and pointless for a loopback address.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
 
     @property
     def root_url(self) -> str:

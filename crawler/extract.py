@@ -252,9 +252,7 @@ def extract(html: str, url: str) -> Extracted:
 
     links, contact_links = _links(tree, url)
     main_text = (
-        trafilatura.extract(
-            tree, url=url, include_comments=False, include_tables=True, favor_recall=True
-        )
+        trafilatura.extract(tree, url=url, include_comments=False, include_tables=True, fast=True)
         or ""
     )
     icp = _ICP.search(text)

@@ -102,6 +102,8 @@ class HostileHandler(BaseHTTPRequestHandler):
             self.send(200, b"")
         elif route == "/malformed":
             self.send(200, MALFORMED.encode())
+        elif route == "/version":
+            self.send(200, page(f"<p>{self.server.version_text}</p>"))
         elif route == "/ok":
             self.send(200, page("<p>正常页面，只该被抓取一次。</p>"))
         else:
@@ -114,6 +116,7 @@ class HostileServer(ThreadingHTTPServer):
     def __init__(self, slow_seconds: float = 5.0):
         super().__init__(("127.0.0.1", 0), HostileHandler)
         self.slow_seconds = slow_seconds
+        self.version_text = "第一版"
         self.hits: dict[str, list[float]] = defaultdict(list)
         self.raw_paths: list[str] = []
         self._lock = threading.Lock()

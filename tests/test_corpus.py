@@ -126,3 +126,11 @@ def test_markup_check_catches_a_claimed_qq_link_that_is_not_there(tmp_path: Path
     site = load_site(_write_site(tmp_path, [page]))
     problems = markup_problems(parse_page(site.pages[0]))
     assert problems == ["demo-site/: claims qq_link but the markup has none"]
+
+
+def test_data_card_figures_match_the_corpus(sites: list[Site], corpus_report: Report):
+    """data/CORPUS.md quotes the corpus' figures; regenerate with `scamscan sites stats --write`."""
+    from corpus.stats import current_block, stats_markdown
+
+    card = Path(__file__).resolve().parent.parent / "data" / "CORPUS.md"
+    assert current_block(card) == stats_markdown(sites, corpus_report.parsed)

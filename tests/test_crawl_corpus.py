@@ -17,7 +17,7 @@ import pytest
 from corpus.checks import parse_page
 from corpus.links import reachable_pages
 from corpus.manifest import Page, Site, path_to_file
-from tests.conftest import ServedWeb
+from tests.support import ServedWeb
 
 REPO = Path(__file__).resolve().parent.parent
 

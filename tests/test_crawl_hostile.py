@@ -157,3 +157,35 @@ def test_invalid_seed_is_refused_before_crawling(tmp_path: Path):
     message = " ".join(result.stderr.replace("│", " ").split())
     assert "only http and https" in message
     assert not db.exists()
+
+
+def test_progress_line_reports_pages_rate_errors_and_queue(tmp_path: Path):
+    with HostileServer(slow_seconds=0.1) as server:
+        result = run_cli(
+            "crawl", server.root + "ok", "--store", f"sqlite:///{tmp_path / 'p.db'}",
+            "-s", "SCAMSCAN_PROGRESS_INTERVAL=0.05", "-s", "DOWNLOAD_DELAY=0.3",
+            "--no-autothrottle",
+        )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "pages 1 |" in result.stderr
+    assert "pages/s | errors" in result.stderr and "| queue" in result.stderr
+
+
+def test_recrawl_updates_the_row_and_keeps_the_previous_hash(tmp_path: Path):
+    db = tmp_path / "p.db"
+    with HostileServer() as server:
+        url = server.root + "version"
+        server.version_text = "第一版：话费卡回收须知。"
+        assert run_cli("crawl", url, "--store", f"sqlite:///{db}").returncode == 0
+        with sqlite3.connect(db) as conn:
+            (first_hash,) = conn.execute("SELECT content_hash FROM pages").fetchone()
+        server.version_text = "第二版：内容已经更新，增加了防骗提示。"
+        assert run_cli("crawl", url, "--store", f"sqlite:///{db}").returncode == 0
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT text, content_hash, previous_content_hash FROM pages"
+        ).fetchall()
+    assert len(rows) == 1
+    text, content_hash, previous = rows[0]
+    assert "第二版" in text
+    assert previous == first_hash != content_hash

@@ -10,7 +10,7 @@ import pytest
 
 from corpus.checks import parse_page
 from corpus.manifest import Site
-from tests.conftest import ServedWeb, start_sites_server, stop_sites_server
+from tests.support import ServedWeb, start_sites_server, stop_sites_server
 
 
 def fetch(url: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
