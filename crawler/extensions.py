@@ -12,6 +12,8 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from twisted.internet import task
 
+from crawler.jobdir import close_jobdir
+
 log = logging.getLogger(__name__)
 
 
@@ -91,6 +93,8 @@ class CrawlProgress:
         summary = crawl_summary(self.crawler.stats.get_stats())
         summary["finish_reason"] = reason
         summary["frontier"] = dict(Counter(spider.store.frontier_counts(spider.crawl_id)))
-        spider.store.finish_crawl(spider.crawl_id, summary)
+        # Ctrl-C ("shutdown") leaves the crawl resumable; anything else ends it.
+        spider.store.finish_crawl(spider.crawl_id, summary, finished=reason != "shutdown")
+        close_jobdir(self.crawler.settings.get("JOBDIR"))
         spider.summary = summary
         log.info(format_summary(summary))

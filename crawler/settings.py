@@ -47,6 +47,9 @@ DOWNLOADER_MIDDLEWARES = {
 # Every status reaches the spider's errback or callback: failures are recorded, not lost.
 HTTPERROR_ALLOW_ALL = False
 
+# Scrapy's fingerprints, remembered through the store's frontier (crash-safe resume).
+DUPEFILTER_CLASS = "crawler.dupefilters.FrontierDupeFilter"
+
 ITEM_PIPELINES = {
     "crawler.pipelines.DedupPipeline": 300,
     "crawler.pipelines.StorePipeline": 800,

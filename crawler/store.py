@@ -182,13 +182,13 @@ class PageStore:
         with self.engine.connect() as conn:
             return conn.execute(query).scalar()
 
-    def finish_crawl(self, crawl_id: str, stats: dict[str, Any]) -> None:
+    def finish_crawl(self, crawl_id: str, stats: dict[str, Any], finished: bool = True) -> None:
+        """Record the crawl's stats; ``finished=False`` keeps it resumable."""
+        values: dict[str, Any] = {"stats": json.loads(json.dumps(stats, default=str))}
+        if finished:
+            values["finished_at"] = now()
         with self.engine.begin() as conn:
-            conn.execute(
-                update(crawls)
-                .where(crawls.c.id == crawl_id)
-                .values(finished_at=now(), stats=json.loads(json.dumps(stats, default=str)))
-            )
+            conn.execute(update(crawls).where(crawls.c.id == crawl_id).values(**values))
 
     # frontier
 
@@ -223,6 +223,12 @@ class PageStore:
         )
         with self.engine.connect() as conn:
             return [(r.url, r.depth) for r in conn.execute(query)]
+
+    def frontier_urls(self, crawl_id: str) -> list[str]:
+        """Every URL this crawl has decided on, whatever its state."""
+        query = select(frontier.c.url).where(frontier.c.crawl_id == crawl_id)
+        with self.engine.connect() as conn:
+            return list(conn.execute(query).scalars())
 
     def frontier_counts(self, crawl_id: str) -> dict[str, int]:
         query = (

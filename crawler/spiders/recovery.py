@@ -22,6 +22,7 @@ from twisted.python.failure import Failure
 from crawler.decoding import decode_html
 from crawler.extract import extract
 from crawler.items import PageItem
+from crawler.jobdir import open_jobdir
 from crawler.store import PageStore, compress, now
 from crawler.urls import InvalidURL, canonical_url, host_of
 
@@ -134,6 +135,7 @@ class RecoverySpider(scrapy.Spider):
         spider.store = PageStore(spider.store_url or crawler.settings.get("SCAMSCAN_STORE"))
         spider.max_query_variants = crawler.settings.getint("SCAMSCAN_MAX_QUERY_VARIANTS", 30)
         spider.depth_limit = crawler.settings.getint("DEPTH_LIMIT", 0)
+        open_jobdir(crawler.settings.get("JOBDIR"))
         previous = spider.store.unfinished_crawl(spider.key) if spider.resume else None
         spider.resuming = bool(previous) and spider.crawl_id in (None, previous)
         if spider.resuming:
