@@ -193,7 +193,7 @@ def crawl(
     GBK / GB2312 / GB18030 right, and keeps every page's text blocks (footers and
     floating widgets included). Prints a JSON summary on standard output.
     """
-    from crawler.runner import CrawlOptions, run_crawl
+    from crawler.runner import CrawlFailed, CrawlOptions, run_crawl
     from crawler.spiders.recovery import read_seeds
     from crawler.store import default_store_url
     from crawler.urls import InvalidURL
@@ -220,7 +220,11 @@ def crawl(
         autothrottle=autothrottle,
         settings=overrides,
     )
-    summary = run_crawl(options)
+    try:
+        summary = run_crawl(options)
+    except CrawlFailed as exc:
+        log.error("crawl failed: %s", exc)
+        raise typer.Exit(1) from exc
     sys.stdout.write(json.dumps(summary, ensure_ascii=False, default=str) + "\n")
 
 
@@ -242,3 +246,57 @@ def pages_export(
         with out.open("w", encoding="utf-8") as fh:
             n = export_jsonl(page_store, fh, crawl_id)
     log.info("exported %d pages", n)
+
+
+@app.command()
+def cv(
+    input_file: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Labelled .csv / .tsv / .jsonl file (omit with --corpus).", dir_okay=False
+        ),
+    ] = None,
+    text_col: Annotated[str, typer.Option(help="Column holding the text.")] = "text",
+    label_col: Annotated[str, typer.Option(help="Column holding the label.")] = "label",
+    group_col: Annotated[
+        str | None, typer.Option(help="Keep rows of one group in one fold (e.g. a site column).")
+    ] = None,
+    corpus: Annotated[
+        bool, typer.Option("--corpus", help="Use the bundled corpus, folds grouped by site.")
+    ] = False,
+    folds: Annotated[int, typer.Option(min=2, max=20, help="Number of folds.")] = 5,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print JSON instead of Markdown.")
+    ] = False,
+) -> None:
+    """Stratified k-fold cross-validation of the scoring pipeline on any labelled texts.
+
+    Prints per-class precision / recall / F1, macro and weighted F1, accuracy and time.
+    Works for binary and multi-class labels.
+    """
+    from classifier.evaluate import cross_validate
+    from classifier.inputs import InputError, corpus_examples, read_labelled
+
+    if corpus == (input_file is not None):
+        raise typer.BadParameter("give either an INPUT file or --corpus", param_hint="INPUT")
+    try:
+        data = (
+            corpus_examples()
+            if corpus
+            else read_labelled(input_file, text_col, label_col, group_col)
+        )
+    except InputError as exc:
+        raise typer.BadParameter(str(exc), param_hint="INPUT") from exc
+    counts = {label: data.labels.count(label) for label in set(data.labels)}
+    too_small = sorted(label for label, n in counts.items() if n < folds)
+    if too_small:
+        raise typer.BadParameter(
+            f"labels with fewer rows than folds ({folds}): {', '.join(too_small)}",
+            param_hint="--folds",
+        )
+    report = cross_validate(data.texts, data.labels, data.groups, folds)
+    if as_json:
+        payload = {**report.as_dict(), "skipped_rows": data.skipped}
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(report.markdown() + "\n")

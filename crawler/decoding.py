@@ -14,7 +14,10 @@ from charset_normalizer import from_bytes
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 
 #: GB2312 and GBK are subsets of GB18030: decoding with the superset loses nothing.
-_SUPERSET = {"gb2312": "gb18030", "gbk": "gb18030", "hz": "gb18030"}
+_SUPERSET = {"gb2312": "gb18030", "gbk": "gb18030"}
+#: Single-byte codecs decode any bytes "cleanly", so a declaration of one proves nothing
+#: about a page with non-ASCII bytes (Tomcat's default ISO-8859-1 on GBK pages).
+_WEAK = frozenset({"cp1252", "latin_1", "iso8859_15", "ascii", "iso8859_2", "cp1251"})
 
 
 @dataclass(frozen=True)
@@ -49,23 +52,38 @@ def declared_encoding(body: bytes, content_type: str | None) -> str | None:
 
 
 def decode_html(body: bytes, content_type: str | None = None) -> Decoded:
-    """Decode ``body``; never raises, never returns text full of replacement characters
-    when some encoding reads the bytes cleanly."""
+    """Decode ``body``; never raises.
+
+    Order: BOM; the declarations (header, then meta) that decode the bytes
+    strictly; UTF-8; charset-normalizer; a single-byte declaration last, since it
+    decodes anything; GB18030 with replacement characters as the final fallback.
+    """
     bom_encoding, bom = read_bom(body)
     if bom_encoding:
         encoding = _codec(bom_encoding) or "utf-8"
         return Decoded(body[len(bom) :].decode(encoding, "replace"), encoding, encoding, "bom")
-    declared = declared_encoding(body, content_type)
-    if declared and (text := _strict(body, declared)) is not None:
-        return Decoded(text, declared, declared, "declared")
+    header = _codec(http_content_type_encoding(content_type or ""))
+    meta = _codec(html_body_declared_encoding(body))
+    declared = header or meta
+    high_bytes = any(b > 0x7F for b in body)
+    weak = [e for e in (header, meta) if e in _WEAK and high_bytes]
+    for encoding in dict.fromkeys(e for e in (header, meta) if e and e not in weak):
+        if (text := _strict(body, encoding)) is not None:
+            return Decoded(text, encoding, declared, "declared")
     if (text := _strict(body, "utf-8")) is not None:
         return Decoded(text, "utf-8", declared, "detected")
     match = from_bytes(body).best()
     encoding = _codec(match.encoding) if match is not None else None
     # charset-normalizer names the narrowest Chinese codec that fits; _strict decodes
     # with its superset so that a stray GB18030-only character does not break the page.
-    if encoding and (text := _strict(body, encoding)) is not None:
+    text = _strict(body, encoding) if encoding else None
+    # Between two single-byte readings (one character per byte), the server's
+    # declaration beats a statistical guess.
+    if text is not None and not (weak and len(text) == len(body)):
         return Decoded(text, encoding, declared, "detected")
+    for encoding in weak:
+        if (text := _strict(body, encoding)) is not None:
+            return Decoded(text, encoding, declared, "declared")
     encoding = declared or "gb18030"
     return Decoded(
         body.decode(_SUPERSET.get(encoding, encoding), "replace"), encoding, declared, "fallback"

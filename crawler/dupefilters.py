@@ -1,10 +1,11 @@
 """Duplicate filtering that survives a SIGKILL.
 
-Scrapy's RFPDupeFilter persists every fingerprint it has *scheduled* to
-JOBDIR/requests.seen. After a kill that file remembers requests whose pages were
-never stored and whose queue entries were lost, so a resumed crawl would skip
-them forever. This filter keeps Scrapy's request fingerprinting but takes its
-memory from the store's frontier, which only holds what was committed.
+Scrapy's RFPDupeFilter remembers fingerprints in memory, or in
+JOBDIR/requests.seen, from the moment a request is *scheduled*. After a kill
+that memory is gone, or holds requests whose pages were never stored. This
+filter keeps Scrapy's request fingerprinting but, on resume, takes its memory
+from the store's frontier, which only holds what was committed: pages already
+stored are not fetched again, and nothing pending is forgotten.
 """
 
 from __future__ import annotations

@@ -5,14 +5,11 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from collections import Counter
 from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 from twisted.internet import task
-
-from crawler.jobdir import close_jobdir
 
 log = logging.getLogger(__name__)
 
@@ -92,9 +89,8 @@ class CrawlProgress:
             sys.stderr.write("\r" + self.line() + "\n")
         summary = crawl_summary(self.crawler.stats.get_stats())
         summary["finish_reason"] = reason
-        summary["frontier"] = dict(Counter(spider.store.frontier_counts(spider.crawl_id)))
+        summary["frontier"] = spider.store.frontier_counts(spider.crawl_id)
         # Ctrl-C ("shutdown") leaves the crawl resumable; anything else ends it.
         spider.store.finish_crawl(spider.crawl_id, summary, finished=reason != "shutdown")
-        close_jobdir(self.crawler.settings.get("JOBDIR"))
         spider.summary = summary
         log.info(format_summary(summary))

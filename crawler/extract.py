@@ -9,6 +9,7 @@ readability main text (trafilatura) is kept beside it, not instead of it.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import asdict, dataclass, field
 from urllib.parse import urljoin, urlsplit
@@ -19,7 +20,8 @@ import trafilatura
 
 from crawler.urls import InvalidURL, canonical_url
 
-PLACES = ("header", "nav", "main", "aside", "footer", "widget", "body")
+log = logging.getLogger(__name__)
+
 BLOCK_SEPARATOR = "\n"
 
 _BLOCK_TAGS = frozenset(
@@ -49,7 +51,7 @@ _HINTS = (
 )  # fmt: skip
 _HINT_PATTERNS = tuple((place, re.compile(pattern, re.I)) for place, pattern in _HINTS)
 _FIXED = re.compile(r"position\s*:\s*fixed", re.I)
-_CSS_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+MAX_CSS_CHARS = 256 * 1024
 _CSS_NAME = re.compile(r"[.#][\w-]+")
 _WS = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # noise from binary bodies
@@ -94,10 +96,16 @@ class Extracted:
 
 
 def _fixed_selectors(tree: lxml.html.HtmlElement) -> set[str]:
+    """Class and id selectors that a stylesheet fixes in place (floating widgets).
+
+    A linear scan over ``}``-separated rules, capped per ``<style>``: a regex over a
+    hostile, brace-less stylesheet can take quadratic time.
+    """
     names: set[str] = set()
     for style in tree.iter("style"):
-        for selector, body in _CSS_RULE.findall(style.text or ""):
-            if _FIXED.search(body):
+        for rule in (style.text or "")[:MAX_CSS_CHARS].split("}"):
+            selector, _, body = rule.partition("{")
+            if body and _FIXED.search(body):
                 names.update(n.lower() for n in _CSS_NAME.findall(selector))
     return names
 
@@ -122,7 +130,12 @@ def _own_place(el: lxml.html.HtmlElement, fixed: set[str]) -> str | None:
 
 
 class _BlockWalker:
-    """Walks the body once, cutting text at block-level elements."""
+    """Walks the body once, cutting text at block-level elements.
+
+    Iterative, not recursive: a page can nest thousands of elements to hide a
+    handle from extractors, and Python's recursion limit must not decide what
+    we read.
+    """
 
     def __init__(self, fixed: set[str]):
         self.fixed = fixed
@@ -137,36 +150,49 @@ class _BlockWalker:
             self.blocks.append((self._place, self._tag, text))
         self._parts = []
 
-    def walk(self, el: lxml.html.HtmlElement, place: str) -> None:
-        tag = el.tag if isinstance(el.tag, str) else ""
-        if not tag or tag in _SKIP_TAGS:
-            if el.tail:
-                self._parts.append(el.tail)
-            return
-        own = _own_place(el, self.fixed)
-        # A widget or footer inside main is still a widget or footer; a "main"-looking
-        # div inside a footer is still the footer.
-        if own and not (place in ("widget", "footer") and own in ("main", "body")):
-            place = own
-        is_block = tag in _BLOCK_TAGS
-        if is_block:
-            self._flush()
-            self._place, self._tag = place, tag
-        if tag == "img":
-            alt = (el.get("alt") or "").strip()
-            if alt:
-                self._parts.append(f" {alt} ")
-        if el.text:
-            self._parts.append(el.text)
-        for child in el:
-            self.walk(child, place)
+    def walk(self, root: lxml.html.HtmlElement, place: str) -> None:
+        # Frames: ("open", element, inherited place, parent) and ("close", element,
+        # place, tag, is_block, parent); parent = (place, tag) of an enclosing block
+        # element, to return to once a child is done, or None.
+        stack: list[tuple] = [("open", root, place, None)]
+        while stack:
+            frame = stack.pop()
+            if frame[0] == "close":
+                _, el, _place, _tag, is_block, parent = frame
+                if is_block:
+                    self._flush()
+                self._after(el, parent)
+                continue
+            _, el, place, parent = frame
+            tag = el.tag if isinstance(el.tag, str) else ""
+            if not tag or tag in _SKIP_TAGS:
+                self._after(el, parent)
+                continue
+            own = _own_place(el, self.fixed)
+            # A widget or footer inside main is still a widget or footer; a "main"-looking
+            # div inside a footer is still the footer.
+            if own and not (place in ("widget", "footer") and own in ("main", "body")):
+                place = own
+            is_block = tag in _BLOCK_TAGS
             if is_block:
-                # Text after a nested block belongs to this block again.
+                self._flush()
                 self._place, self._tag = place, tag
-        if is_block:
-            self._flush()
+            if tag == "img":
+                alt = (el.get("alt") or "").strip()
+                if alt:
+                    self._parts.append(f" {alt} ")
+            if el.text:
+                self._parts.append(el.text)
+            stack.append(("close", el, place, tag, is_block, parent))
+            child_parent = (place, tag) if is_block else parent
+            stack.extend(("open", child, place, child_parent) for child in reversed(el))
+
+    def _after(self, el: lxml.html.HtmlElement, parent: tuple[str, str] | None) -> None:
+        """An element is done: its tail is text of the enclosing block again."""
         if el.tail:
             self._parts.append(el.tail)
+        if parent is not None:
+            self._place, self._tag = parent
 
 
 def _title(tree: lxml.html.HtmlElement) -> str:
@@ -178,10 +204,21 @@ def _title(tree: lxml.html.HtmlElement) -> str:
 
 
 def _contact_link(href: str, text: str) -> dict | None:
-    parts = urlsplit(href)
+    try:
+        parts = urlsplit(href)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return None
     scheme = parts.scheme.lower()
-    kind = CONTACT_SCHEMES.get(scheme) or CONTACT_HOSTS.get((parts.hostname or "").lower())
+    kind = CONTACT_SCHEMES.get(scheme) or CONTACT_HOSTS.get(host)
     return {"url": href, "kind": kind, "text": text} if kind else None
+
+
+def _join(base_url: str, href: str) -> str | None:
+    try:
+        return urljoin(base_url, href)
+    except ValueError:  # e.g. "http://[x/": skip the link, keep the page
+        return None
 
 
 def _links(tree: lxml.html.HtmlElement, base_url: str) -> tuple[list[str], list[dict]]:
@@ -191,8 +228,10 @@ def _links(tree: lxml.html.HtmlElement, base_url: str) -> tuple[list[str], list[
         href = (a.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:")):
             continue
+        absolute = _join(base_url, href)
+        if absolute is None:
+            continue
         text = _WS.sub(" ", a.text_content()).strip()
-        absolute = urljoin(base_url, href)
         contact = _contact_link(absolute, text)
         if contact:
             contacts.append(contact)
@@ -213,10 +252,16 @@ def _images(tree: lxml.html.HtmlElement, base_url: str) -> list[dict]:
         if not src and not alt:
             continue
         hint = " ".join([src, alt, img.get("class") or "", img.get("id") or ""])
-        images.append(
-            {"src": urljoin(base_url, src) if src else "", "alt": alt, "qr": bool(_QR.search(hint))}
-        )
+        absolute = (_join(base_url, src) or "") if src else ""
+        images.append({"src": absolute, "alt": alt, "qr": bool(_QR.search(hint))})
     return images
+
+
+def _base_url(tree: lxml.html.HtmlElement, url: str) -> str:
+    """The page URL, or its ``<base href>`` when it has one."""
+    base = tree.find(".//base[@href]")
+    joined = _join(url, base.get("href").strip()) if base is not None else None
+    return joined or url
 
 
 def parse_html(html: str) -> lxml.html.HtmlElement:
@@ -225,7 +270,9 @@ def parse_html(html: str) -> lxml.html.HtmlElement:
     if "<?xml" in html[:100]:
         html = re.sub(r"^\s*<\?xml[^>]*>", "", html)
     try:
-        return lxml.html.document_fromstring(html)
+        # huge_tree: libxml2 otherwise stops at 256 levels of nesting and silently
+        # drops the rest of the page, a cheap way to hide a handle.
+        return lxml.html.document_fromstring(html, parser=lxml.html.HTMLParser(huge_tree=True))
     except (lxml.etree.ParserError, ValueError) as exc:
         raise ValueError(f"not parsable as HTML: {exc}") from exc
 
@@ -250,11 +297,18 @@ def extract(html: str, url: str) -> Extracted:
         offset += len(text)
     text = BLOCK_SEPARATOR.join(pieces)
 
-    links, contact_links = _links(tree, url)
-    main_text = (
-        trafilatura.extract(tree, url=url, include_comments=False, include_tables=True, fast=True)
-        or ""
-    )
+    base = _base_url(tree, url)
+    links, contact_links = _links(tree, base)
+    try:
+        main_text = (
+            trafilatura.extract(
+                tree, url=url, include_comments=False, include_tables=True, fast=True
+            )
+            or ""
+        )
+    except (RecursionError, ValueError, TypeError) as exc:
+        log.info("trafilatura could not read %s: %s", url, exc)
+        main_text = ""
     icp = _ICP.search(text)
     return Extracted(
         title=title,
@@ -263,6 +317,6 @@ def extract(html: str, url: str) -> Extracted:
         blocks=blocks,
         links=links,
         contact_links=contact_links,
-        images=_images(tree, url),
+        images=_images(tree, base),
         icp=icp.group(0) if icp else None,
     )

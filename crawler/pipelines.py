@@ -18,9 +18,20 @@ _WS = re.compile(r"\s+")
 SHINGLE = 5
 
 
-def content_hash(text: str) -> str:
-    """SHA-256 of the page text with whitespace removed: the same words hash the same."""
-    return hashlib.sha256(_WS.sub("", text).encode("utf-8")).hexdigest()
+#: Texts shorter than this (whitespace removed) are not compared for near-duplicates:
+#: a QR-image-only page and a one-line ad would match anything as short.
+MIN_NEAR_DUP_CHARS = 50
+
+
+def content_hash(text: str, contact_links: list[dict] = (), images: list[dict] = ()) -> str:
+    """SHA-256 of what a moderator would compare: the words (whitespace removed), the
+    contact links and the images. Swapping the QQ number behind a widget is a change."""
+    digest = hashlib.sha256(_WS.sub("", text).encode("utf-8"))
+    for link in contact_links:
+        digest.update(b"\0link:" + link.get("url", "").encode("utf-8"))
+    for image in images:
+        digest.update(b"\0img:" + image.get("src", "").encode("utf-8"))
+    return digest.hexdigest()
 
 
 def minhash(text: str, num_perm: int) -> MinHash:
@@ -67,17 +78,20 @@ class DedupPipeline:
 
     def _remember(self, url: str, digest: str, text: str, mh: MinHash | None = None) -> None:
         self.by_hash.setdefault(digest, url)
-        if url not in self.lsh.keys:
+        if len(_WS.sub("", text)) >= MIN_NEAR_DUP_CHARS and url not in self.lsh.keys:
             self.lsh.insert(url, mh or minhash(text, self.num_perm))
 
     def process_item(self, item: PageItem, spider=None) -> PageItem:
         text = item["text"] or ""
-        digest = content_hash(text)
+        digest = content_hash(text, item.get("contact_links") or [], item.get("images") or [])
         item["content_hash"] = digest
         item["near_duplicate_of"] = None
         original = self.by_hash.get(digest)
         if original and original != item["url"]:
             item["near_duplicate_of"] = original
+            return item
+        if len(_WS.sub("", text)) < MIN_NEAR_DUP_CHARS:
+            self.by_hash.setdefault(digest, item["url"])
             return item
         mh = minhash(text, self.num_perm)
         similar = sorted(u for u in self.lsh.query(mh) if u != item["url"])

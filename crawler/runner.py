@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import logging
-import shutil
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
-from sqlalchemy.engine import make_url
 
-from crawler.spiders.recovery import RecoverySpider, crawl_key, read_seeds
-from crawler.urls import host_of
+from crawler.spiders.recovery import RecoverySpider, read_seeds
+
+
+class CrawlFailed(RuntimeError):
+    """The spider could not start or stopped without a summary (e.g. an unusable store)."""
 
 
 @dataclass
@@ -26,7 +26,6 @@ class CrawlOptions:
     store: str = "sqlite:///scamscan.db"
     jsonl: str | None = None
     resume: bool = False
-    job_dir: str | None = None
     autothrottle: bool = True
     settings: dict[str, Any] = field(default_factory=dict)
 
@@ -37,23 +36,9 @@ def project_settings() -> Settings:
     return settings
 
 
-def default_job_dir(store_url: str, key: str) -> Path:
-    """Beside the SQLite file, else in the working folder: ``.scamscan-jobs/<crawl key>``."""
-    url = make_url(store_url)
-    base = Path(".")
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        base = Path(url.database).expanduser().resolve().parent
-    return base / ".scamscan-jobs" / key
-
-
-def build_settings(options: CrawlOptions, seeds: list[str]) -> tuple[Settings, Path]:
+def build_settings(options: CrawlOptions) -> Settings:
     settings = project_settings()
-    key = crawl_key(seeds, {host_of(s) for s in seeds} | {d.lower() for d in options.allow_domains})
-    job_dir = Path(options.job_dir) if options.job_dir else default_job_dir(options.store, key)
-    if not options.resume and job_dir.exists():
-        shutil.rmtree(job_dir)  # a fresh crawl must not inherit the last one's seen-set
     overrides: dict[str, Any] = {
-        "JOBDIR": str(job_dir),
         "SCAMSCAN_STORE": options.store,
         "AUTOTHROTTLE_ENABLED": options.autothrottle,
     }
@@ -63,7 +48,7 @@ def build_settings(options: CrawlOptions, seeds: list[str]) -> tuple[Settings, P
         overrides["DEPTH_LIMIT"] = options.depth
     overrides.update(options.settings)
     settings.setdict(overrides, priority="cmdline")
-    return settings, job_dir
+    return settings
 
 
 def run_crawl(options: CrawlOptions) -> dict[str, Any]:
@@ -72,7 +57,7 @@ def run_crawl(options: CrawlOptions) -> dict[str, Any]:
     Seeds are validated first: a bad one raises InvalidURL before any request.
     """
     seeds = read_seeds(options.seeds, options.seeds_file)
-    settings, _ = build_settings(options, seeds)
+    settings = build_settings(options)
     process = CrawlerProcess(settings, install_root_handler=False)
     # Scrapy's logging config turns its own loggers up to DEBUG; follow the caller's level.
     logging.getLogger("scrapy").setLevel(logging.getLogger().getEffectiveLevel())
@@ -87,7 +72,9 @@ def run_crawl(options: CrawlOptions) -> dict[str, Any]:
     )
     process.start()
     spider = crawler.spider
-    summary = dict(spider.summary or {}) if spider else {}
-    summary["crawl_id"] = getattr(spider, "crawl_id", None)
+    if spider is None or spider.summary is None:
+        raise CrawlFailed("the crawl did not run to its end; see the log above")
+    summary = dict(spider.summary)
+    summary["crawl_id"] = spider.crawl_id
     summary["store"] = options.store
     return summary

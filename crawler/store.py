@@ -53,7 +53,7 @@ pages = Table(
     Column("host", String(255), index=True),
     Column("status", Integer),
     Column("fetched_at", DateTime(timezone=True)),
-    Column("content_type", String(255)),
+    Column("content_type", Text),
     Column("encoding", String(64)),
     Column("declared_encoding", String(64)),
     Column("raw_html", LargeBinary),  # zlib-compressed response body
@@ -274,13 +274,6 @@ class PageStore:
         with self.engine.connect() as conn:
             row = conn.execute(select(pages).where(pages.c.url == url)).first()
         return dict(row._mapping) if row else None
-
-    def count_pages(self, crawl_id: str | None = None) -> int:
-        query = select(func.count()).select_from(pages)
-        if crawl_id:
-            query = query.where(pages.c.crawl_id == crawl_id)
-        with self.engine.connect() as conn:
-            return conn.execute(query).scalar_one()
 
     def iter_pages(
         self, crawl_id: str | None = None, columns: list[str] | None = None, batch: int = 500

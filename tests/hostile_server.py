@@ -15,6 +15,8 @@ from urllib.parse import parse_qs, urlsplit
 
 GBK_TEXT = "话费充值卡回收须知：请通过正规平台提交卡密，切勿添加陌生人微信。"
 MALFORMED = "<html><body><div><p>京东E卡回收<b>加微信 hs8899<td></div></p><p>未闭合的段落"
+DEEP = 1000  # nesting depth: libxml2 stops at 256 unless told otherwise
+DEEP_TEXT = "藏在深处的联系方式 加微信hs8899"
 BOMB = gzip.compress(b"\0" * (8 * 1024 * 1024), compresslevel=9)  # 8 MiB unpacked, ~8 KiB sent
 
 INDEX = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>hostile</title></head><body><main>
@@ -25,7 +27,10 @@ INDEX = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>hostile</titl
 <a href="/session?sid=0">session</a> <a href="/file.pdf">pdf</a> <a href="/empty">empty</a>
 <a href="/malformed">malformed</a> <a href="http://127.0.0.1:9/refused.html">refused</a>
 <a href="/ok#section-2">ok</a> <a href="/ok?utm_source=x">ok again</a>
-</main></body></html>"""
+<a href="/docs">docs without slash</a> <a href="/docs/">docs</a> <a href="/latin1-gbk">latin1</a>
+<a href="/deep">deep</a> <a href="/bigstyle">bigstyle</a> <a href="/badhref">badhref</a>
+<a href="/long/{long}">too long</a>
+</main></body></html>""".replace("{long}", "x" * 2100)
 
 
 def page(body: str) -> bytes:
@@ -53,7 +58,7 @@ class HostileHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         url = urlsplit(self.path)
-        self.server.record(url.path, self.path)
+        self.server.record(url.path)
         count = len(self.server.hits[url.path])
         query = parse_qs(url.query)
         route = url.path
@@ -102,6 +107,19 @@ class HostileHandler(BaseHTTPRequestHandler):
             self.send(200, b"")
         elif route == "/malformed":
             self.send(200, MALFORMED.encode())
+        elif route == "/docs":
+            self.send(301, b"", Location="/docs/")
+        elif route == "/docs/":
+            self.send(200, page("<p>文档目录页，两种写法指向同一页。</p>"))
+        elif route == "/latin1-gbk":
+            body = f"<html><body><main><p>{GBK_TEXT}</p></main></body></html>"
+            self.send(200, body.encode("gbk"), "text/html; charset=ISO-8859-1")
+        elif route == "/deep":
+            self.send(200, page("<p>外层</p>" + "<div>" * DEEP + DEEP_TEXT + "</div>" * DEEP))
+        elif route == "/bigstyle":
+            self.send(200, page("<style>" + "a" * 400_000 + "</style><p>样式表没有括号</p>"))
+        elif route == "/badhref":
+            self.send(200, page('<a href="http://[x/">坏链接</a><p>坏链接不影响正文</p>'))
         elif route == "/version":
             self.send(200, page(f"<p>{self.server.version_text}</p>"))
         elif route == "/ok":
@@ -118,16 +136,14 @@ class HostileServer(ThreadingHTTPServer):
         self.slow_seconds = slow_seconds
         self.version_text = "第一版"
         self.hits: dict[str, list[float]] = defaultdict(list)
-        self.raw_paths: list[str] = []
         self._lock = threading.Lock()
 
     def handle_error(self, request, client_address) -> None:
         pass  # the crawler hangs up on slow and oversize responses: that is the point
 
-    def record(self, path: str, raw: str) -> None:
+    def record(self, path: str) -> None:
         with self._lock:
             self.hits[path].append(time.monotonic())
-            self.raw_paths.append(raw)
 
     @property
     def root(self) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.hostile_server import GBK_TEXT, HostileServer
+from tests.hostile_server import DEEP_TEXT, GBK_TEXT, HostileServer
 
 MAX_QUERY_VARIANTS = 5
 DEPTH = 6
@@ -82,11 +82,52 @@ def test_500_then_200_is_retried_and_stored(hostile_crawl):
     assert "重试后返回正常页面" in stored(conn, server, "/flaky")["text"]
 
 
-def test_redirect_loop_ends(hostile_crawl):
+def test_redirect_loop_ends_and_is_recorded(hostile_crawl):
     server, conn, summary, _ = hostile_crawl
     assert summary["finish_reason"] == "finished"
     assert len(server.hits["/loop-a"]) + len(server.hits["/loop-b"]) <= 8
     assert stored(conn, server, "/loop-a") is None
+    assert error_kinds(conn, "/loop-a") & {"redirect_duplicate", "redirect_limit"}
+
+
+def test_every_url_the_crawl_decided_on_is_closed(hostile_crawl):
+    """No frontier entry is left pending: redirects to known pages and drops are recorded."""
+    _, conn, summary, _ = hostile_crawl
+    assert summary["frontier"].get("pending", 0) == 0
+    assert conn.execute("SELECT count(*) FROM frontier WHERE state = 'pending'").fetchone()[0] == 0
+
+
+def test_redirect_to_an_already_linked_page_keeps_one_original(hostile_crawl):
+    """/docs -> 301 -> /docs/: either recorded as a redirect to a known page, or stored
+    under its own URL and marked as the duplicate it is; never two originals."""
+    server, conn, _, _ = hostile_crawl
+    rows = conn.execute(
+        "SELECT url, near_duplicate_of FROM pages WHERE final_url = ?", (server.root + "docs/",)
+    ).fetchall()
+    assert len([r for r in rows if r["near_duplicate_of"] is None]) == 1
+    if stored(conn, server, "/docs") is None:
+        assert error_kinds(conn, "/docs") == {"redirect_duplicate"}
+
+
+def test_latin1_declared_gbk_page_reads_as_chinese(hostile_crawl):
+    server, conn, _, _ = hostile_crawl
+    assert GBK_TEXT in stored(conn, server, "/latin1-gbk")["text"]
+
+
+def test_deeply_nested_text_is_not_dropped(hostile_crawl):
+    server, conn, _, _ = hostile_crawl
+    assert DEEP_TEXT in stored(conn, server, "/deep")["text"]
+
+
+def test_hostile_stylesheet_and_bad_links_do_not_cost_the_page(hostile_crawl):
+    server, conn, _, _ = hostile_crawl
+    assert "样式表没有括号" in stored(conn, server, "/bigstyle")["text"]
+    assert "坏链接不影响正文" in stored(conn, server, "/badhref")["text"]
+
+
+def test_overlong_urls_are_not_followed(hostile_crawl):
+    server, _, _, _ = hostile_crawl
+    assert not [p for p in server.hits if p.startswith("/long/")]
 
 
 def test_slow_response_times_out_and_is_recorded(hostile_crawl):

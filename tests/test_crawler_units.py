@@ -129,18 +129,3 @@ def test_retry_after_reads_seconds_and_dates():
     assert retry_after_seconds(b"3") == 3.0
     assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
     assert retry_after_seconds(b"soon") is None
-
-
-def test_jobdir_of_a_killed_run_loses_its_stale_queue(tmp_path):
-    from crawler.jobdir import close_jobdir, open_jobdir
-
-    queue = tmp_path / "requests.queue" / "host" / "q00000"
-    queue.parent.mkdir(parents=True)
-    queue.write_bytes(b"stale")
-    assert open_jobdir(tmp_path) is True  # first run: nothing to distrust
-    assert queue.exists()
-    # killed: no close_jobdir, the marker stays
-    assert open_jobdir(tmp_path) is False
-    assert not (tmp_path / "requests.queue").exists()
-    close_jobdir(tmp_path)
-    assert open_jobdir(tmp_path) is True

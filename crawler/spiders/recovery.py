@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.http import Response
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
@@ -22,7 +23,6 @@ from twisted.python.failure import Failure
 from crawler.decoding import decode_html
 from crawler.extract import extract
 from crawler.items import PageItem
-from crawler.jobdir import open_jobdir
 from crawler.store import PageStore, compress, now
 from crawler.urls import InvalidURL, canonical_url, host_of
 
@@ -71,8 +71,7 @@ ERROR_KINDS = {
     "ResponseNeverReceived": "connection_lost",
     "ResponseFailed": "connection_lost",
     "DNSLookupError": "dns",
-    "CancelledError": "too_large",  # Scrapy cancels a download past DOWNLOAD_MAXSIZE
-    "DownloadCancelledError": "too_large",
+    "CannotResolveHostError": "dns",
 }
 
 
@@ -92,7 +91,15 @@ def error_kind(failure: Failure) -> str:
         if "redirect" in message:
             return "redirect_limit"
         return "ignored"
+    if name in ("CancelledError", "DownloadCancelledError"):
+        # Scrapy cancels a download whose announced or received size passes DOWNLOAD_MAXSIZE.
+        return "too_large" if "size" in message or not message else "cancelled"
     return ERROR_KINDS.get(name, name)
+
+
+def host_allowed(host: str, allowed: set[str]) -> bool:
+    """The host or a subdomain of it (a site that redirects example.com -> www.example.com)."""
+    return host in allowed or any(host.endswith("." + a) for a in allowed)
 
 
 class RecoverySpider(scrapy.Spider):
@@ -135,7 +142,8 @@ class RecoverySpider(scrapy.Spider):
         spider.store = PageStore(spider.store_url or crawler.settings.get("SCAMSCAN_STORE"))
         spider.max_query_variants = crawler.settings.getint("SCAMSCAN_MAX_QUERY_VARIANTS", 30)
         spider.depth_limit = crawler.settings.getint("DEPTH_LIMIT", 0)
-        open_jobdir(crawler.settings.get("JOBDIR"))
+        spider.url_length_limit = crawler.settings.getint("URLLENGTH_LIMIT", 2083)
+        crawler.signals.connect(spider.on_dropped, signal=signals.request_dropped)
         previous = spider.store.unfinished_crawl(spider.key) if spider.resume else None
         spider.resuming = bool(previous) and spider.crawl_id in (None, previous)
         if spider.resuming:
@@ -148,22 +156,31 @@ class RecoverySpider(scrapy.Spider):
     # requests
 
     def _request(self, url: str, depth: int, **kwargs: Any) -> scrapy.Request:
+        # frontier_url survives redirects and retries: the page is stored, or its
+        # failure recorded, under the URL the crawl decided to fetch.
         return scrapy.Request(
-            url, callback=self.parse, errback=self.on_error, meta={"depth": depth}, **kwargs
+            url,
+            callback=self.parse,
+            errback=self.on_error,
+            meta={"depth": depth, "frontier_url": url},
+            **kwargs,
         )
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        # Idempotent: on resume this also covers a kill before the seeds were recorded.
+        self.store.add_to_frontier(self.crawl_id, [(u, 0) for u in self.seeds])
         if self.resuming:
-            # The frontier holds every URL decided on but not yet stored: re-issue them all,
-            # past the duplicate filter that remembers them from before the kill.
+            # The frontier holds every URL decided on but not yet stored: re-issue them
+            # all, past the duplicate filter, which remembers them from the frontier.
             pending = self.store.pending(self.crawl_id)
             self.logger.info("resuming crawl %s: %d URLs pending", self.crawl_id, len(pending))
             for url, depth in pending:
                 yield self._request(url, depth, dont_filter=True)
-            return
-        self.store.add_to_frontier(self.crawl_id, [(u, 0) for u in self.seeds])
-        for url in self.seeds:
-            yield self._request(url, 0)
+        else:
+            for url in self.seeds:
+                yield self._request(url, 0)
+        # Sitemaps again on resume too: pages only a sitemap lists may not be in the
+        # frontier yet; the duplicate filter drops what was already decided.
         for root in sorted({f"{urlsplit(u).scheme}://{urlsplit(u).netloc}" for u in self.seeds}):
             for path in ("/robots.txt", "/sitemap.xml"):
                 yield scrapy.Request(
@@ -174,16 +191,16 @@ class RecoverySpider(scrapy.Spider):
                 )
 
     def follow_links(self, urls: Iterable[str], depth: int) -> list[tuple[str, int]]:
-        """The links worth requesting: on an allowed host, within depth, not a query trap."""
+        """The links worth requesting: http(s), not too long, on an allowed host (or a
+        subdomain of one), within depth, not a query trap."""
         chosen = []
         if self.depth_limit and depth > self.depth_limit:
             return chosen
         for url in urls:
             parts = urlsplit(url)
-            if (
-                parts.scheme not in ("http", "https")
-                or (parts.hostname or "") not in self.allowed_hosts
-            ):
+            if parts.scheme not in ("http", "https") or len(url) > self.url_length_limit:
+                continue  # Scrapy's UrlLengthMiddleware would drop it silently later
+            if not host_allowed(parts.hostname or "", self.allowed_hosts):
                 continue
             if parts.path == "/robots.txt" or parts.path.endswith("sitemap.xml"):
                 continue  # fetched once per host by start(), not as pages
@@ -231,7 +248,7 @@ class RecoverySpider(scrapy.Spider):
         self.logger.debug("no sitemap at %s: %s", failure.request.url, failure.value)
 
     def parse(self, response: Response):
-        request_url = canonical_url(response.request.url) if response.request else response.url
+        request_url = response.meta.get("frontier_url") or canonical_url(response.url)
         depth = response.meta.get("depth", 0)
         content_type = response.headers.get("Content-Type", b"").decode("latin-1")
         if not response.body:
@@ -245,6 +262,10 @@ class RecoverySpider(scrapy.Spider):
             page = extract(decoded.text, response.url)
         except ValueError as exc:
             self._skip(request_url, "unparsable", str(exc))
+            return
+        except Exception as exc:
+            self.logger.exception("extraction failed for %s", response.url)
+            self._skip(request_url, "extraction_error", f"{type(exc).__name__}: {exc}")
             return
         follow = self.follow_links(page.links, depth + 1)
         yield PageItem(
@@ -274,8 +295,18 @@ class RecoverySpider(scrapy.Spider):
 
     def on_error(self, failure: Failure) -> None:
         request = failure.request
-        kind = error_kind(failure)
-        self._skip(canonical_url(request.url), kind, str(failure.value)[:500])
+        url = request.meta.get("frontier_url") or canonical_url(request.url)
+        self._skip(url, error_kind(failure), str(failure.value)[:500])
+
+    def on_dropped(self, request: scrapy.Request, spider: scrapy.Spider | None = None) -> None:
+        """A redirect to a URL already crawled (or queued) is dropped by the duplicate filter.
+
+        Only redirected requests are closed here: a plain duplicate link points at a URL
+        whose own request is still on its way and must stay pending.
+        """
+        frontier_url = request.meta.get("frontier_url")
+        if frontier_url and request.meta.get("redirect_urls"):
+            self._skip(frontier_url, "redirect_duplicate", f"redirects to {request.url}")
 
     def _skip(self, url: str, kind: str, detail: str) -> None:
         self.crawler.stats.inc_value(f"scamscan/error/{kind}")
