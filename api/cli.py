@@ -300,3 +300,285 @@ def cv(
         sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
     else:
         sys.stdout.write(report.markdown() + "\n")
+
+
+@app.command("eval")
+def eval_command(
+    input_file: Annotated[
+        Path, typer.Argument(help="Labelled .csv / .tsv / .jsonl file.", dir_okay=False)
+    ],
+    positive: Annotated[
+        list[str],
+        typer.Option(
+            metavar="LABEL[,LABEL...]",
+            help="Label value(s) that count as solicitation / fraud, comma-separated or "
+            "repeated; every other label is negative.",
+        ),
+    ],
+    text_col: Annotated[str, typer.Option(help="Column holding the text.")] = "text",
+    label_col: Annotated[str, typer.Option(help="Column holding the label.")] = "label",
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            help="Model folder written by `scamscan train --out` (default: the bundled model).",
+            exists=True,
+            file_okay=False,
+        ),
+    ] = None,
+    report_path: Annotated[
+        Path, typer.Option("--report", help="Markdown report to write.", dir_okay=False)
+    ] = Path("eval-report.md"),
+    plot_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--plot",
+            help="Calibration plot (PNG) to write (default: eval-calibration.png beside the "
+            "report).",
+            dir_okay=False,
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print JSON instead of Markdown.")
+    ] = False,
+) -> None:
+    """Evaluate the model on your own labelled texts, at the review and block thresholds.
+
+    Prints precision / recall / F1 and the confusion matrix at each threshold,
+    ROC-AUC, PR-AUC (average precision), Brier score and calibration bins; writes
+    the same as a Markdown report, and a calibration plot (PNG).
+    """
+    import os
+    from collections import Counter
+
+    from classifier.inputs import InputError, read_labelled
+
+    positives = [v.strip() for item in positive for v in item.split(",") if v.strip()]
+    if not positives:
+        raise typer.BadParameter("name at least one label value", param_hint="--positive")
+    try:
+        data = read_labelled(input_file, text_col, label_col)
+    except InputError as exc:
+        raise typer.BadParameter(str(exc), param_hint="INPUT") from exc
+    counts = Counter(data.labels)
+    present = ", ".join(f"{label!r} ({n})" for label, n in sorted(counts.items()))
+    unknown = [v for v in dict.fromkeys(positives) if v not in counts]
+    if unknown:
+        raise typer.BadParameter(
+            f"{', '.join(map(repr, unknown))} never occurs in column {label_col!r} of "
+            f"{input_file}; the labels there are {present}",
+            param_hint="--positive",
+        )
+
+    from classifier.metrics import evaluate
+    from classifier.plots import calibration_plot
+    from classifier.scorer import Scorer
+
+    try:
+        scorer = Scorer.default() if model is None else Scorer.load(model)
+    except (OSError, ValueError, KeyError) as exc:
+        raise typer.BadParameter(f"cannot load the model: {exc}", param_hint="--model") from exc
+    texts, labels = data.texts, data.labels
+    try:
+        scores = scorer.solicitation_scores(texts)
+    except ValueError:  # InputRejected: some text cannot be scored; skip it, as bad rows are
+        from classifier.document import InputRejected, document
+
+        keep = []
+        for i, text in enumerate(texts):
+            try:
+                document(text=text)
+                keep.append(i)
+            except InputRejected as exc:
+                data.skipped.append(f"usable text {i + 1} ({text[:20]!r}…): {exc}")
+                log.warning("%s: usable text %d skipped: %s", input_file, i + 1, exc)
+        texts, labels = [texts[i] for i in keep], [labels[i] for i in keep]
+        try:
+            if not texts:
+                raise InputRejected("no text can be scored") from None
+            scores = scorer.solicitation_scores(texts)
+        except ValueError as exc:
+            raise typer.BadParameter(f"cannot score: {exc}", param_hint="INPUT") from exc
+    positive_set = set(positives)
+    y = [int(label in positive_set) for label in labels]
+    counts = dict(sorted(Counter(labels).items()))
+    meta = {
+        "input": str(input_file),
+        "model": scorer.version,
+        "text_column": text_col,
+        "label_column": label_col,
+        "positive_labels": {v: counts.get(v, 0) for v in sorted(positive_set)},
+        "negative_labels": {k: n for k, n in counts.items() if k not in positive_set},
+        "skipped_rows": len(data.skipped),
+    }
+    report = evaluate(y, scores, dict(scorer.thresholds), meta)
+
+    plot_path = plot_path or report_path.parent / "eval-calibration.png"
+    link = Path(os.path.relpath(plot_path.resolve(), report_path.resolve().parent)).as_posix()
+    markdown = report.markdown(plot=link)
+    try:
+        for path in (report_path, plot_path):
+            path.parent.mkdir(parents=True, exist_ok=True)
+        calibration_plot(report, y, scores, plot_path, title=f"model {scorer.version}")
+        report_path.write_text(markdown, "utf-8")
+    except OSError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--report / --plot") from exc
+    log.info("wrote %s and %s", report_path, plot_path)
+    if as_json:
+        payload = {
+            **report.as_dict(),
+            "report": str(report_path),
+            "plot": str(plot_path),
+            "skipped_rows": data.skipped,
+        }
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(markdown)
+
+
+@app.command()
+def score(
+    inputs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="JSON Lines (.jsonl; - for standard input), CSV / TSV, .html / .txt pages, or "
+            "folders of them (read recursively). Omit with --store to score the store's pages.",
+            metavar="INPUT",
+            show_default=False,
+        ),
+    ] = None,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store",
+            help="SQLAlchemy URL of the page store: skip documents this model already scored, "
+            "save new results. Without INPUT: score the store's pages not yet scored.",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Output file (default: standard output).", dir_okay=False),
+    ] = None,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", min=0, help="Worker processes (0: every core).")
+    ] = 1,
+    text_col: Annotated[str, typer.Option(help="Field / column holding plain text.")] = "text",
+    html_col: Annotated[
+        str, typer.Option(help="Field / column holding HTML (wins over text when both).")
+    ] = "html",
+    id_col: Annotated[
+        str, typer.Option(help="Field / column holding the id (default id: FILE:ROW).")
+    ] = "id",
+    url_col: Annotated[str, typer.Option(help="Field / column holding the page URL.")] = "url",
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            help="Model folder written by `scamscan train --out` (default: the bundled model).",
+            exists=True,
+            file_okay=False,
+        ),
+    ] = None,
+) -> None:
+    """Score pages in bulk: one JSON line per document, with its id, in input order.
+
+    A line is {"id", score, label, suggestion, signals, contacts, blocks,
+    terms, model}, or {"id", "error": "FILE:ROW: what is wrong"} for a
+    document that cannot be scored; the rest of the batch is still scored.
+    Streams in constant memory; a summary goes to standard error.
+    """
+    from classifier.batch import (
+        BatchInputError,
+        Columns,
+        check_input,
+        default_jobs,
+        iter_inputs,
+        iter_store_pages,
+        load_scorer,
+        run_batch,
+    )
+
+    if not inputs and store is None:
+        raise typer.BadParameter("give INPUT files or folders, or --store", param_hint="INPUT")
+    for spec in inputs or []:
+        try:
+            check_input(spec)
+        except BatchInputError as exc:
+            raise typer.BadParameter(str(exc), param_hint="INPUT") from exc
+    page_store = None
+    if store is not None:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from crawler.store import PageStore
+
+        try:
+            page_store = PageStore(store)
+        except (SQLAlchemyError, ValueError) as exc:
+            raise typer.BadParameter(f"cannot open the store: {exc}", param_hint="--store") from exc
+    if out is not None and not out.parent.is_dir():
+        raise typer.BadParameter(f"{out.parent}: no such folder", param_hint="--out")
+    try:
+        scorer = load_scorer(str(model) if model else None)
+    except (OSError, ValueError, KeyError) as exc:
+        if model is not None:
+            raise typer.BadParameter(f"cannot load the model: {exc}", param_hint="--model") from exc
+        log.error("cannot load the default model: %s", exc)
+        raise typer.Exit(1) from exc
+    cols = Columns(text=text_col, html=html_col, id=id_col, url=url_col)
+    records = iter_inputs(inputs, cols) if inputs else iter_store_pages(page_store)
+    workers = default_jobs(jobs)
+    try:
+        fh = sys.stdout if out is None else out.open("w", encoding="utf-8")
+    except OSError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--out") from exc
+    try:
+        summary = run_batch(
+            records,
+            fh.write,
+            jobs=workers,
+            model_dir=str(model) if model else None,
+            scorer=scorer,
+            store=page_store,
+            only_new=not inputs,
+            progress=sys.stderr.isatty(),
+        )
+    except BrokenPipeError as exc:  # the reader went away (`| head`): stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(1) from exc
+    finally:
+        if out is not None:
+            fh.close()
+        else:
+            sys.stdout.flush()
+        if page_store is not None:
+            page_store.close()
+    for problem in summary.error_samples:
+        log.warning("%s", problem)
+    if summary.errors > len(summary.error_samples):
+        log.warning("%d more errors", summary.errors - len(summary.error_samples))
+    log.info("%s (%d worker%s)", summary.line(), workers, "s" if workers > 1 else "")
+
+
+@app.command()
+def train(
+    corpus: Annotated[
+        Path | None,
+        typer.Option(help="Corpus folder of sites (default: bundled data/sites).", file_okay=False),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Where to write the model (default: the default model's cache)."),
+    ] = None,
+) -> None:
+    """Train the page model on the labelled corpus; thresholds and metrics from held-out folds.
+
+    Writes model.skops and card.json (version, date, thresholds, metrics, corpus counts),
+    and prints the card.
+    """
+    from classifier.scorer import default_model_dir, train_default
+
+    try:
+        model = train_default(out or default_model_dir(), corpus)
+    except ManifestError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--corpus") from exc
+    sys.stdout.write(json.dumps(model.card, ensure_ascii=False, indent=2) + "\n")

@@ -5,8 +5,10 @@ The tests run these, and ``scamscan sites check`` prints them for authors.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -55,8 +57,34 @@ _CIRCLED = re.compile(r"[\u2460-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf]")
 _QQ_LINK = re.compile(r"tencent://message|wpa\.qq\.com", re.I)
 _QR_ALT = re.compile(r"码|二维|扫|qr", re.I)
 _FIXED = re.compile(r"position\s*:\s*fixed", re.I)
-_CSS_RULE = re.compile(r"(?P<selector>[^{}]+)\{(?P<body>[^{}]*)\}")
+#: Only the start of each <style> is examined: a page cannot make the check slow.
+MAX_STYLE_CHARS = 256 * 1024
 _CSS_NAME = re.compile(r"[.#][\w-]+")
+
+
+def css_rules(css: str) -> Iterator[tuple[str, str]]:
+    """(selector, body) of each innermost ``selector { body }`` rule, in linear time.
+
+    Same rules as the regex ``([^{}]+)\\{([^{}]*)\\}``, which was quadratic on text
+    without braces: per closing brace, the body follows the last ``{`` before it and
+    the selector is the non-empty text between that ``{`` and the brace before it.
+    """
+    chunks = css.split("}")
+    for chunk in chunks[:-1]:  # the text after the last "}" closes no rule
+        head, brace, body = chunk.rpartition("{")
+        selector = head.rpartition("{")[2]
+        if brace and selector:
+            yield selector, body
+
+
+def css_fixed_selectors(css: str | None) -> set[str]:
+    """Lower-cased class and id selectors (``.x``, ``#y``) of rules with ``position: fixed``."""
+    return {
+        name
+        for selector, body in css_rules((css or "")[:MAX_STYLE_CHARS])
+        if _FIXED.search(body)
+        for name in _CSS_NAME.findall(selector.lower())
+    }
 
 
 @dataclass
@@ -80,9 +108,12 @@ class ParsedPage:
         """The main element's text with all whitespace removed (scripts and styles dropped)."""
         if self.main is None:
             return ""
-        for bad in self.main.xpath(".//script | .//style"):
+        # Work on a copy: dropping elements from the shared tree would change what
+        # page_text and has_floating_widget see, depending on which ran first.
+        main = copy.deepcopy(self.main)
+        for bad in main.xpath(".//script | .//style"):
             bad.drop_tree()
-        return _WS.sub("", self.main.text_content())
+        return _WS.sub("", main.text_content())
 
     @cached_property
     def page_text(self) -> str:
@@ -92,11 +123,7 @@ class ParsedPage:
     def has_floating_widget(self) -> bool:
         """An element outside main that is fixed in place (inline or by a stylesheet rule)."""
         fixed_selectors = {
-            name
-            for style in self.tree.iter("style")
-            for rule in _CSS_RULE.finditer(style.text or "")
-            if _FIXED.search(rule["body"])
-            for name in _CSS_NAME.findall(rule["selector"].lower())
+            name for style in self.tree.iter("style") for name in css_fixed_selectors(style.text)
         }
         for el in self.tree.iter():
             if not isinstance(el.tag, str):

@@ -115,7 +115,11 @@ def stats_markdown(sites: list[Site], parsed: list[ParsedPage]) -> str:
     reachable = sum(len(d) for d in depths.values())
     max_depth = Counter(max(d.values()) if d else 0 for d in depths.values())
     sitemaps = sum((s.root / "sitemap.xml").is_file() for s in sites)
-    disallow = sum("Disallow: /" in (s.root / "robots.txt").read_text("utf-8") for s in sites)
+    disallow = sum(
+        (s.root / "robots.txt").is_file()
+        and "Disallow: /" in (s.root / "robots.txt").read_text("utf-8")
+        for s in sites
+    )
     out.append("\n### Links\n")
     out.append(
         f"{reachable} of {len(parsed)} pages are reachable from `/` by links or sitemap "

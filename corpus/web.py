@@ -8,6 +8,7 @@ all of 127.0.0.0/8, so each site binds its own address with no set-up.
 
 from __future__ import annotations
 
+import html
 import ipaddress
 import logging
 import mimetypes
@@ -65,6 +66,8 @@ class SiteRequestHandler(BaseHTTPRequestHandler):
     server_version = SERVER_NAME
     sys_version = ""
     server: SiteServer
+    #: Seconds a connection may sit idle (keep-alive included) before its thread lets go.
+    timeout = 30
 
     def do_GET(self) -> None:
         self._respond(send_body=True)
@@ -78,7 +81,16 @@ class SiteRequestHandler(BaseHTTPRequestHandler):
     def _respond(self, send_body: bool) -> None:
         site = self.server.site
         url_path = unquote(urlsplit(self.path).path) or "/"
-        file = self._resolve(site, url_path)
+        try:
+            file = self._resolve(site, url_path)
+        except (ValueError, OSError) as exc:
+            # A NUL byte (ValueError) or a name too long for the file system (OSError).
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            reason = f"400 Bad Request: the path names no possible file ({why}).\n"
+            self._send(
+                HTTPStatus.BAD_REQUEST, "text/plain; charset=utf-8", reason.encode(), send_body
+            )
+            return
         if file is None:
             self._send(
                 HTTPStatus.NOT_FOUND, "text/html; charset=utf-8", _not_found(url_path), send_body
@@ -129,7 +141,8 @@ class SiteRequestHandler(BaseHTTPRequestHandler):
 
 
 def _not_found(path: str) -> bytes:
-    return f"<!DOCTYPE html><title>404</title><h1>404 Not Found</h1><p>{path}</p>".encode()
+    shown = html.escape(path)
+    return f"<!DOCTYPE html><title>404</title><h1>404 Not Found</h1><p>{shown}</p>".encode()
 
 
 def _absolute_sitemap(body: bytes, base: bytes | str) -> bytes:

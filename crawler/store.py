@@ -106,6 +106,18 @@ fetch_errors = Table(
     Column("at", DateTime(timezone=True)),
 )
 
+scores = Table(
+    "scores",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(64), nullable=False),  # sha256 of the document (text or html) + url
+    Column("model_version", String(64), nullable=False),
+    Column("doc_id", Text),  # the input's id (a page's URL) when it was scored
+    Column("result", JSON),
+    Column("scored_at", DateTime(timezone=True)),
+    UniqueConstraint("key", "model_version", name="uq_scores_key_model"),
+)
+
 #: Columns exported to JSON Lines under their own names (the raw HTML stays in the store).
 EXPORT_COLUMNS = [c.name for c in pages.columns if c.name not in ("id", "raw_html")]
 
@@ -293,6 +305,46 @@ class PageStore:
                 row = dict(r._mapping)
                 last_id = row.pop("id") if "id" not in (columns or []) else row["id"]
                 yield row
+
+    # scores
+
+    def scored_results(self, keys: Iterable[str], model_version: str) -> dict[str, Any]:
+        """{key: result} for the keys this model version has already scored."""
+        keys = list(dict.fromkeys(keys))
+        out: dict[str, Any] = {}
+        with self.engine.connect() as conn:
+            for i in range(0, len(keys), 500):
+                query = select(scores.c.key, scores.c.result).where(
+                    scores.c.model_version == model_version, scores.c.key.in_(keys[i : i + 500])
+                )
+                out.update({r.key: r.result for r in conn.execute(query)})
+        return out
+
+    def save_scores(self, rows: Iterable[dict[str, Any]], model_version: str) -> None:
+        """Save results ({key, doc_id, result}); a key already scored by this model is kept."""
+        at = now()
+        values = [
+            {
+                "key": r["key"],
+                "model_version": model_version,
+                "doc_id": None if r.get("doc_id") is None else str(r["doc_id"]),
+                "result": r["result"],
+                "scored_at": at,
+            }
+            for r in rows
+        ]
+        if not values:
+            return
+        stmt = self._insert(scores).on_conflict_do_nothing(index_elements=["key", "model_version"])
+        with self.engine.begin() as conn:
+            conn.execute(stmt, values)
+
+    def count_scores(self, model_version: str | None = None) -> int:
+        query = select(func.count()).select_from(scores)
+        if model_version:
+            query = query.where(scores.c.model_version == model_version)
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar_one()
 
 
 def export_jsonl(store: PageStore, out, crawl_id: str | None = None) -> int:

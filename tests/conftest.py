@@ -2,13 +2,41 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from corpus.checks import Report, check_corpus
 from corpus.manifest import Site, load_sites
 from tests.support import ServedWeb, start_sites_server, stop_sites_server
+
+
+@pytest.fixture(scope="session", autouse=True)
+def model_dir(pytestconfig, tmp_path_factory) -> Iterator[Path]:
+    """The default model for the tests, cached in pytest's cache folder.
+
+    Trained on first use, and again only when the corpus or the training code changes
+    (the model's version is their hash). Set in the environment, so `scamscan`
+    subprocesses use it too instead of the user's own cache.
+    """
+    cache = getattr(pytestconfig, "cache", None)  # None under -p no:cacheprovider
+    path = Path(cache.mkdir("scamscan-model")) if cache else tmp_path_factory.mktemp("model")
+    previous = os.environ.get("SCAMSCAN_MODEL_DIR")
+    os.environ["SCAMSCAN_MODEL_DIR"] = str(path)
+    yield path
+    if previous is None:
+        os.environ.pop("SCAMSCAN_MODEL_DIR", None)
+    else:
+        os.environ["SCAMSCAN_MODEL_DIR"] = previous
+
+
+@pytest.fixture(scope="session")
+def scorer(model_dir: Path):
+    from classifier.scorer import Scorer
+
+    return Scorer.default(model_dir)
 
 
 @pytest.fixture(scope="session")

@@ -9,9 +9,12 @@ import pytest
 
 from corpus.checks import (
     DISGUISE_SIGNALS,
+    MAX_STYLE_CHARS,
     MIN_PAGES_PER_DISGUISE,
     MINIMUMS,
+    ParsedPage,
     Report,
+    css_fixed_selectors,
     markup_problems,
     minimum_problems,
     near_copies,
@@ -113,6 +116,35 @@ def _write_site(root: Path, pages: list[dict], html: str = "<main>正文</main>"
     (site_dir / "site.json").write_text(json.dumps({**meta, "pages": pages}), "utf-8")
     (site_dir / "index.html").write_text(html, "utf-8")
     return site_dir
+
+
+def test_css_parse_finds_fixed_selectors_and_stays_linear_on_brace_less_text():
+    css = "body{margin:0} .Side-QQ, #KF {position : fixed; right:0} @media print{.ad{color:red}}"
+    assert css_fixed_selectors(css) == {".side-qq", "#kf"}
+    # The innermost rule of a nested block counts, as it did with the old regex.
+    assert css_fixed_selectors("@media screen { .float-bar { position: fixed } }") == {".float-bar"}
+    # 200 KB with no rule to close: the old regex took minutes here (quadratic).
+    junk = "a " * 100_000
+    assert css_fixed_selectors(".ad{position:fixed}" + junk) == {".ad"}
+    assert css_fixed_selectors(junk + "{" + junk) == set()
+    # Only the start of a style block is examined.
+    late = " " * MAX_STYLE_CHARS + ".late{position:fixed}"
+    assert css_fixed_selectors(late) == set()
+
+
+def test_main_text_leaves_the_shared_tree_alone(tmp_path: Path):
+    page = {"path": "/", "label": "informational", "mixed": False, "signals": []}
+    site = load_site(_write_site(tmp_path, [page]))
+    html = (
+        "<body><style>.kf{position:fixed}</style><main>正文<script>var x = 1;</script>"
+        "<style>.in-main{position:fixed}</style></main><div class='in-main'>QQ</div>"
+    )
+    first = ParsedPage(site.pages[0], html)
+    expected = (first.page_text, first.has_floating_widget())
+    second = ParsedPage(site.pages[0], html)
+    assert second.main_text == "正文"
+    assert (second.page_text, second.has_floating_widget()) == expected
+    assert "var x" in second.page_text
 
 
 def test_manifest_names_the_page_and_field_it_rejects(tmp_path: Path):

@@ -89,6 +89,27 @@ def test_missing_pages_labels_and_traversal_are_404(corpus_web: ServedWeb, sites
         assert status == 404, path
 
 
+def test_nul_byte_and_over_long_paths_are_400_not_a_dropped_connection(
+    corpus_web: ServedWeb, sites: list[Site]
+):
+    root = corpus_web.urls[sites[0].id]
+    for path in ("%00", "a%00b.html", "a" * 5000):
+        status, headers, body = fetch(root + path)
+        assert status == 400, path[:20]
+        assert headers["content-type"].startswith("text/plain")
+        assert b"Bad Request" in body
+    # The server is still there afterwards.
+    assert fetch(root)[0] == 200
+
+
+def test_404_page_escapes_the_path(corpus_web: ServedWeb, sites: list[Site]):
+    status, headers, body = fetch(corpus_web.urls[sites[0].id] + "<script>x</script>.html")
+    assert status == 404
+    assert headers["content-type"].startswith("text/html")
+    assert b"&lt;script&gt;" in body
+    assert b"<script>" not in body
+
+
 def test_head_sends_headers_without_a_body(corpus_web: ServedWeb, sites: list[Site]):
     status, headers, body = fetch(corpus_web.urls[sites[0].id], method="HEAD")
     assert status == 200

@@ -1,0 +1,647 @@
+"""Batch scoring: stream documents from files, folders or the page store, score them in order.
+
+Readers are generators that hold one record at a time, so a file of any size
+is read in constant memory. Each record is a dict::
+
+    {"id": ..., "source": "file:row", "text": str}        # or "html": str, plus "url"
+    {"id": ..., "source": "file:row", "error": "file:row: what is wrong"}
+
+A record that cannot be read (bad JSON, a missing field, undecodable or binary
+bytes, a missing CSV column) becomes an error record naming the row and field;
+the stream never stops for it. ``run_batch`` scores records in input order, on
+one or more processes, and with a store skips documents this model has scored.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import logging
+import os
+import re
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+log = logging.getLogger(__name__)
+
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # pages can be long; the default is 128 KB
+
+#: A JSON line or a folder file longer than this is refused without being read whole.
+MAX_RECORD_BYTES = 32 * 1024 * 1024
+JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
+CSV_SUFFIXES = (".csv", ".tsv")
+PAGE_SUFFIXES = (".html", ".htm", ".txt")
+#: Documents sent to a worker at once (scored together, in one batch).
+CHUNK = 16
+
+_UNDECODABLE = re.compile(r"[\udc80-\udcff]")  # bytes kept by "surrogateescape"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+
+
+class BatchInputError(ValueError):
+    """An INPUT argument that cannot be used at all (no such path, unknown format)."""
+
+
+@dataclass
+class Columns:
+    """Which fields of a JSON object / columns of a CSV row hold what."""
+
+    text: str = "text"
+    html: str = "html"
+    id: str = "id"
+    url: str = "url"
+
+
+# decoding
+
+
+def _decode_line(raw: bytes) -> str:
+    """UTF-8, else GB18030; bytes neither can read are kept as surrogates (flagged later)."""
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def _looks_binary(text: str) -> bool:
+    """NUL bytes, or more than 10% control / replacement characters in the first 4,096."""
+    if "\x00" in text:
+        return True
+    sample = text[:4096]
+    return bool(sample) and len(_CONTROL.findall(sample)) > 0.1 * len(sample)
+
+
+def _check_string(value: Any, name: str) -> str | None:
+    """Why the field ``name`` cannot be scored, or None if it is a usable string."""
+    if not isinstance(value, str):
+        return f"field {name!r} is not a string (got {type(value).__name__})"
+    if not value.strip():
+        return f"field {name!r} is empty"
+    if _UNDECODABLE.search(value):
+        return f"field {name!r} has undecodable bytes (neither UTF-8 nor GB18030)"
+    if _looks_binary(value):
+        return f"field {name!r} looks like binary data, not text"
+    return None
+
+
+def decode_text_file(body: bytes) -> str | None:
+    """Plain text: BOM, UTF-8, GB18030, then charset-normalizer; None if nothing fits."""
+    from charset_normalizer import from_bytes
+    from w3lib.encoding import read_bom
+
+    bom_encoding, bom = read_bom(body)
+    if bom_encoding:
+        return body[len(bom) :].decode(bom_encoding, "replace")
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return body.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    match = from_bytes(body).best()
+    return str(match) if match is not None else None
+
+
+# records
+
+
+def _error(doc_id: Any, source: str, message: str) -> dict:
+    return {"id": doc_id, "source": source, "error": f"{source}: {message}"}
+
+
+def make_record(obj: dict, source: str, cols: Columns) -> dict:
+    """A record from one JSON object / CSV row: html wins when both html and text are given."""
+    doc_id = obj.get(cols.id)
+    if doc_id is None or doc_id == "":
+        doc_id = source
+    html, text = obj.get(cols.html), obj.get(cols.text)
+    if html is not None and html != "":
+        kind, value = "html", html
+    elif text is not None:
+        kind, value = "text", text
+    else:
+        return _error(doc_id, source, f"no value in field {cols.text!r} or {cols.html!r}")
+    name = cols.html if kind == "html" else cols.text
+    problem = _check_string(value, name)
+    if problem:
+        return _error(doc_id, source, problem)
+    record = {"id": doc_id, "source": source, kind: value}
+    url = obj.get(cols.url)
+    if isinstance(url, str) and url.strip():
+        record["url"] = url.strip()
+    return record
+
+
+_TOO_LONG = object()
+
+
+def _lines(fh: IO[bytes], cap: int | None) -> Iterator[bytes | object]:
+    """Raw lines, one at a time; with ``cap``, _TOO_LONG for a longer line (skipped unread)."""
+    while True:
+        line = fh.readline(cap + 1) if cap else fh.readline()
+        if not line:
+            return
+        if cap and len(line) > cap and not line.endswith(b"\n"):
+            while (rest := fh.readline(1 << 20)) and not rest.endswith(b"\n"):
+                pass
+            yield _TOO_LONG
+            continue
+        yield line
+
+
+def _text_lines(fh: IO[bytes], cap: int | None = None) -> Iterator[str | object]:
+    """Decoded lines of a binary stream, each read on its own (UTF-8, else GB18030).
+
+    UTF-16 / UTF-32 files (with a BOM) are decoded as a stream instead.
+    """
+    from w3lib.encoding import read_bom
+
+    head = fh.peek(4)[:4] if hasattr(fh, "peek") else b""
+    encoding, _ = read_bom(head)
+    if encoding and encoding.lower().replace("_", "-").startswith(("utf-16", "utf-32")):
+        wide = "utf-32" if "32" in encoding else "utf-16"  # these codecs consume the BOM
+        yield from io.TextIOWrapper(fh, encoding=wide, errors="surrogateescape", newline="")
+        return
+    first = True
+    for raw in _lines(fh, cap):
+        if raw is _TOO_LONG:
+            yield raw
+            continue
+        if first and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        first = False
+        yield _decode_line(raw)
+
+
+def iter_jsonl(fh: IO[bytes], name: str, cols: Columns) -> Iterator[dict]:
+    """One record per non-empty line of JSON Lines."""
+    for number, line in enumerate(_text_lines(fh, MAX_RECORD_BYTES), start=1):
+        source = f"{name}:{number}"
+        if line is _TOO_LONG:
+            yield _error(source, source, f"line longer than {MAX_RECORD_BYTES:,} bytes")
+            continue
+        if not line.strip():
+            continue
+        if _UNDECODABLE.search(line):
+            yield _error(source, source, "undecodable bytes (neither UTF-8 nor GB18030)")
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield _error(source, source, f"bad JSON: {exc.msg} (column {exc.colno})")
+            continue
+        if not isinstance(obj, dict):
+            yield _error(source, source, f"not a JSON object (got {type(obj).__name__})")
+            continue
+        yield make_record(obj, source, cols)
+
+
+def iter_csv(fh: IO[bytes], name: str, cols: Columns, delimiter: str = ",") -> Iterator[dict]:
+    """One record per CSV row (row 1 is the header); a missing column is one error record."""
+    reader = csv.reader(_text_lines(fh), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        yield _error(f"{name}:1", f"{name}:1", "empty file: no header row")
+        return
+    except csv.Error as exc:
+        yield _error(f"{name}:1", f"{name}:1", f"bad CSV header: {exc}")
+        return
+    header = [h.strip() for h in header]
+    if cols.text not in header and cols.html not in header:
+        source = f"{name}:1"
+        yield _error(
+            source,
+            source,
+            f"no column {cols.text!r} (--text-col) or {cols.html!r} (--html-col); "
+            f"columns are {', '.join(map(repr, header))}",
+        )
+        return
+    number = 1
+    while True:
+        number += 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            source = f"{name}:{number}"
+            yield _error(source, source, f"bad CSV: {exc}")
+            continue
+        if not any(cell.strip() for cell in row):
+            continue
+        source = f"{name}:{number}"
+        obj = dict(zip(header, row, strict=False))
+        wanted = [c for c in (cols.html, cols.text) if c in header]
+        if len(row) < len(header) and not any(obj.get(c) for c in wanted):
+            doc_id = obj.get(cols.id) or source
+            yield _error(
+                doc_id,
+                source,
+                f"row has no column {wanted[-1]!r} ({len(row)} of {len(header)} cells)",
+            )
+            continue
+        yield make_record(obj, source, cols)
+
+
+def read_page_file(path: Path, doc_id: str, source: str) -> dict:
+    """One .html / .htm / .txt file as a record (id: its path under the folder)."""
+    from crawler.decoding import decode_html
+
+    try:
+        size = path.stat().st_size
+        if size > MAX_RECORD_BYTES:
+            return _error(doc_id, source, f"file too large: {size:,} bytes")
+        body = path.read_bytes()
+    except OSError as exc:
+        return _error(doc_id, source, f"cannot read: {exc.strerror or exc}")
+    if path.suffix.lower() == ".txt":
+        if b"\x00" in body and not body.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return _error(doc_id, source, "binary file, not text")
+        text = decode_text_file(body)
+        if text is None:
+            return _error(doc_id, source, "undecodable bytes (no text encoding fits)")
+        kind = "text"
+    else:
+        if b"\x00" in body and not body.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return _error(doc_id, source, "binary file, not HTML")
+        text = decode_html(body, None).text
+        kind = "html"
+    if _looks_binary(text):
+        return _error(doc_id, source, f"binary file, not {'text' if kind == 'text' else 'HTML'}")
+    return {"id": doc_id, "source": source, kind: text}
+
+
+def iter_folder(root: Path) -> Iterator[dict]:
+    """Every .html / .htm / .txt file under ``root``, recursively, in sorted order."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        for filename in sorted(filenames):
+            path = Path(dirpath, filename)
+            if path.suffix.lower() in PAGE_SUFFIXES and path.is_file():
+                yield read_page_file(path, path.relative_to(root).as_posix(), str(path))
+
+
+def check_input(spec: str) -> None:
+    """Raise BatchInputError unless ``spec`` is "-", a folder or a file of a known format."""
+    if spec == "-":
+        return
+    path = Path(spec)
+    if path.is_dir():
+        return
+    if not path.is_file():
+        raise BatchInputError(f"{spec}: no such file or folder")
+    if path.suffix.lower() not in JSONL_SUFFIXES + CSV_SUFFIXES + PAGE_SUFFIXES:
+        raise BatchInputError(
+            f"{spec}: unknown format {path.suffix or '(no suffix)'!r} "
+            "(use .jsonl, .csv, .tsv, .html, .txt or a folder)"
+        )
+
+
+def iter_input(spec: str, cols: Columns) -> Iterator[dict]:
+    """Records from one INPUT: JSON Lines ("-" is standard input), CSV / TSV, a page, a folder."""
+    if spec == "-":
+        yield from iter_jsonl(sys.stdin.buffer, "<stdin>", cols)
+        return
+    path = Path(spec)
+    if path.is_dir():
+        yield from iter_folder(path)
+        return
+    suffix = path.suffix.lower()
+    if suffix in PAGE_SUFFIXES:
+        yield read_page_file(path, path.name, spec)
+        return
+    try:
+        fh = path.open("rb")
+    except OSError as exc:
+        yield _error(spec, spec, f"cannot read: {exc.strerror or exc}")
+        return
+    with fh:
+        if suffix in JSONL_SUFFIXES:
+            yield from iter_jsonl(fh, spec, cols)
+        else:
+            yield from iter_csv(fh, spec, cols, "\t" if suffix == ".tsv" else ",")
+
+
+def iter_inputs(specs: Iterable[str], cols: Columns | None = None) -> Iterator[dict]:
+    cols = cols or Columns()
+    for spec in specs:
+        yield from iter_input(spec, cols)
+
+
+def iter_store_pages(store) -> Iterator[dict]:
+    """Every page of the store as a record: its HTML (decompressed raw_html) or else its text."""
+    from crawler.decoding import decode_html
+    from crawler.store import decompress
+
+    columns = ["url", "final_url", "raw_html", "encoding", "content_type", "text"]
+    for page in store.iter_pages(columns=columns, batch=100):
+        source = f"pages:{page['url']}"
+        url = page.get("final_url") or page["url"]
+        try:
+            body = decompress(page.get("raw_html"))
+        except Exception as exc:  # zlib.error: a damaged row must not stop the batch
+            yield _error(page["url"], source, f"raw_html cannot be decompressed: {exc}")
+            continue
+        if body:
+            html = None
+            if page.get("encoding"):
+                try:
+                    html = body.decode(page["encoding"])
+                except (UnicodeDecodeError, LookupError):
+                    html = None
+            if html is None:
+                html = decode_html(body, page.get("content_type")).text
+            yield {"id": page["url"], "source": source, "html": html, "url": url}
+        elif page.get("text"):
+            yield {"id": page["url"], "source": source, "text": page["text"], "url": url}
+        else:
+            yield _error(page["url"], source, "page has neither raw_html nor text")
+
+
+# scoring
+
+
+def doc_key(record: dict) -> str:
+    """sha256 of what is scored: the kind (text / html), the content and the URL."""
+    kind = "html" if "html" in record else "text"
+    h = hashlib.sha256()
+    h.update(kind.encode())
+    h.update(b"\x00")
+    h.update(record[kind].encode("utf-8", "surrogatepass"))
+    h.update(b"\x00")
+    h.update((record.get("url") or "").encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
+_SCORER = None  # the worker's Scorer, built once per process
+
+
+def _init_worker(model_dir: str | None, version: str | None) -> None:
+    """Pool initializer: build this process's Scorer (a forked worker keeps its parent's)."""
+    global _SCORER
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)  # one BLAS thread per worker: the processes are the parallelism
+    except ImportError:  # pragma: no cover
+        pass
+    if _SCORER is None or (version is not None and _SCORER.version != version):
+        _SCORER = load_scorer(model_dir)
+
+
+def load_scorer(model_dir: str | None):
+    from classifier.scorer import Scorer
+
+    return Scorer.default() if model_dir is None else Scorer.load(Path(model_dir))
+
+
+def _describe(exc: BaseException) -> str:
+    from classifier.document import InputRejected
+
+    if isinstance(exc, InputRejected):
+        return str(exc)
+    return f"cannot score: {type(exc).__name__}: {exc}"
+
+
+def score_chunk(items: list[dict]) -> list[dict]:
+    """Worker: results for a chunk of items, in order.
+
+    An item is {"record", "key", "cached"}; records with an error or a cached
+    result pass through, the rest are scored together (one by one if the batch fails).
+    """
+    todo = [it for it in items if "error" not in it["record"] and it.get("cached") is None]
+    results: dict[int, dict] = {}
+    if todo:
+        docs = [
+            {k: it["record"][k] for k in ("text", "html", "url") if k in it["record"]}
+            for it in todo
+        ]
+        try:
+            scored = list(_SCORER.score_many(docs))
+        except Exception:  # one bad page must not cost the others their result
+            scored = []
+            for doc in docs:
+                try:
+                    scored.append(_SCORER.score(**doc))
+                except Exception as exc:
+                    scored.append({"error": _describe(exc)})
+        for it, result in zip(todo, scored, strict=True):
+            results[id(it)] = result
+    out = []
+    for it in items:
+        record = it["record"]
+        if "error" in record:
+            out.append({"status": "error", "id": record["id"], "error": record["error"]})
+        elif it.get("cached") is not None:
+            out.append({"status": "skipped", "id": record["id"], "result": it["cached"]})
+        else:
+            result = results[id(it)]
+            if "error" in result:
+                message = f"{record['source']}: {result['error']}"
+                out.append({"status": "error", "id": record["id"], "error": message})
+            else:
+                out.append(
+                    {"status": "scored", "id": record["id"], "key": it["key"], "result": result}
+                )
+    return out
+
+
+@dataclass
+class Summary:
+    scored: int = 0
+    errors: int = 0
+    skipped: int = 0
+    seconds: float = 0.0
+    error_samples: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        return (
+            f"scored {self.scored}, errors {self.errors}, skipped {self.skipped}, "
+            f"{self.seconds:.1f} s"
+        )
+
+
+def _chunks(
+    records: Iterable[dict],
+    store,
+    version: str,
+    size: int = CHUNK,
+    only_new: bool = False,
+    dropped: list[int] | None = None,
+) -> Iterator[list[dict]]:
+    """Chunks of work items; with a store, each looked up among the results already saved.
+
+    With ``only_new`` documents already scored are dropped (counted in ``dropped[0]``).
+    """
+    batch: list[dict] = []
+
+    def flush() -> Iterator[list[dict]]:
+        items = [{"record": r, "key": None, "cached": None} for r in batch]
+        if store is not None:
+            for it in items:
+                if "error" not in it["record"]:
+                    it["key"] = doc_key(it["record"])
+            keys = [it["key"] for it in items if it["key"]]
+            known = store.scored_results(keys, version) if keys else {}
+            for it in items:
+                if it["key"] in known:
+                    it["cached"] = known[it["key"]]
+            if only_new:
+                kept = [it for it in items if it["cached"] is None]
+                if dropped is not None:
+                    dropped[0] += len(items) - len(kept)
+                items = kept
+        if items:
+            yield items
+
+    for record in records:
+        batch.append(record)
+        if len(batch) >= size:
+            yield from flush()
+            batch = []
+    if batch:
+        yield from flush()
+
+
+def _bounded(items: Iterator, limit: int, stop: threading.Event) -> tuple[Iterator, Callable]:
+    """``items`` with at most ``limit`` handed out and not yet released.
+
+    Pool.imap reads its input in a thread of its own, as fast as it can; this
+    gate keeps it ``limit`` chunks ahead of the results, so memory stays constant.
+    """
+    gate = threading.Semaphore(limit)
+
+    def gated() -> Iterator:
+        for item in items:
+            while not gate.acquire(timeout=0.2):
+                if stop.is_set():
+                    return
+            if stop.is_set():
+                return
+            yield item
+
+    return gated(), gate.release
+
+
+def _results(chunks: Iterator[list[dict]], jobs: int, model_dir, version) -> Iterator[dict]:
+    if jobs <= 1:
+        for chunk in chunks:
+            yield from score_chunk(chunk)
+        return
+    import multiprocessing
+
+    stop = threading.Event()
+    gated, release = _bounded(chunks, 2 * jobs, stop)
+    pool = multiprocessing.Pool(jobs, initializer=_init_worker, initargs=(model_dir, version))
+    try:
+        for chunk_out in pool.imap(score_chunk, gated, chunksize=1):
+            release()
+            yield from chunk_out
+        pool.close()
+    finally:
+        stop.set()
+        pool.terminate()
+        pool.join()
+
+
+def run_batch(
+    records: Iterable[dict],
+    write: Callable[[str], Any],
+    *,
+    jobs: int = 1,
+    model_dir: str | None = None,
+    scorer=None,
+    store=None,
+    only_new: bool = False,
+    progress: bool = False,
+) -> Summary:
+    """Score ``records`` in order and ``write`` one JSON line per document.
+
+    Lines are {"id": ..., **result} or {"id": ..., "error": message}. With a
+    store, documents this model already scored are not scored again (their saved
+    result is written, or with ``only_new`` nothing) and new results are saved.
+    ``scorer`` is the loaded model (default: ``load_scorer(model_dir)``); workers load
+    ``model_dir`` the same way unless they inherit it.
+    """
+    global _SCORER
+    started = time.monotonic()
+    # Loaded (the default model trained, if need be) once, before any worker starts;
+    # forked workers inherit it.
+    _SCORER = scorer if scorer is not None else load_scorer(model_dir)
+    version = _SCORER.version
+    summary = Summary()
+    bar = _progress_bar(progress)
+    pending: list[dict] = []
+
+    def save() -> None:
+        if store is not None and pending:
+            store.save_scores(pending, version)
+        pending.clear()
+
+    dropped = [0]
+    chunks = _chunks(records, store, version, only_new=only_new, dropped=dropped)
+    try:
+        for out in _results(chunks, jobs, model_dir, version):
+            status = out["status"]
+            if status == "error":
+                summary.errors += 1
+                if len(summary.error_samples) < 20:
+                    summary.error_samples.append(out["error"])
+                line = {"id": out["id"], "error": out["error"]}
+            else:
+                line = {"id": out["id"], **out["result"]}
+                if status == "scored":
+                    summary.scored += 1
+                    pending.append(
+                        {"key": out["key"], "doc_id": out["id"], "result": out["result"]}
+                    )
+                    if len(pending) >= 64:
+                        save()
+                else:
+                    summary.skipped += 1
+            write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(errors=summary.errors, skipped=summary.skipped, refresh=False)
+        save()
+    finally:
+        if bar is not None:
+            bar.close()
+    summary.skipped += dropped[0]
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _progress_bar(enabled: bool):
+    """A tqdm counter on standard error (count and rate), if wanted and tqdm is installed."""
+    if not enabled:
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    try:
+        width = os.get_terminal_size(sys.stderr.fileno()).columns
+    except (OSError, ValueError):
+        width = 0
+    # A terminal that reports no width (0 columns) would get an empty line.
+    return tqdm(file=sys.stderr, unit=" docs", desc="scoring", ncols=None if width else 100)
+
+
+def default_jobs(jobs: int) -> int:
+    """0 means every core this process may use."""
+    if jobs > 0:
+        return jobs
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1

@@ -1,0 +1,487 @@
+"""Find personal contact handles (WeChat, QQ, phone, Telegram, payment, URLs) in page text.
+
+A solicitation is a call to contact a person off-platform, so its handles are the
+strongest evidence, and scam pages disguise them (see ``classifier.normalize``).
+Matching runs on the normalised text; every finding is reported with its span in
+the *original* text (``original[start:end] == contact.text``), so it can be
+highlighted where it stands.
+
+Official hotlines and accounts (10086, 95188, 400-…, 公众号) are not personal
+contacts: ``find_official_contacts`` reports them, ``find_contacts`` never does.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from classifier.normalize import Normalized, normalize
+
+__all__ = ["KINDS", "OFFICIAL_KINDS", "Contact", "find_contacts", "find_official_contacts"]
+
+KINDS = ("wechat", "qq", "phone", "telegram", "payment", "url")
+OFFICIAL_KINDS = ("hotline", "official_account", "official_service")
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """One handle: ``value`` normalised, ``start``/``end``/``text`` in the original text."""
+
+    kind: str
+    value: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    """A finding in normalised coordinates, before mapping back to the original."""
+
+    kind: str
+    value: str
+    start: int
+    end: int
+
+
+# --------------------------------------------------------------------------- values
+
+_MOBILE = re.compile(r"(?:86)?(1[3-9]\d{9})")
+_LANDLINE = re.compile(r"0[1-9]\d{8,10}")
+_QQ = re.compile(r"[1-9]\d{4,10}")
+_WECHAT_ID = re.compile(r"[a-z0-9][a-z0-9_\-]{5,19}")
+_TELEGRAM = re.compile(r"@?([a-z][a-z0-9_]{4,31})")
+_EMAIL = re.compile(r"[a-z0-9][a-z0-9._\-]*@[a-z0-9\-]+(?:\.[a-z0-9\-]+)+")
+_TRC20 = re.compile(r"T[1-9A-HJ-NP-Za-km-z]{33}")
+_ERC20 = re.compile(r"0x[0-9a-fA-F]{40}")
+_WALLET = re.compile(r"t[1-9a-z]{33}|0x[0-9a-f]{40}")  # either, after lower-casing
+#: Official numbers: carriers, banks and payment (95xxx), anti-fraud (96110), 123xx, 400/800.
+_OFFICIAL_NUMBER = re.compile(
+    r"100(?:86|10|00|01)|1010\d{4}|95\d{3}(?:\d{3})?|96\d{3}|123\d{2}|12[01]\d{2}|[48]00\d{7}"
+    r"|13800138000"  # China Mobile's service line, printed on its top-up cards
+)
+
+
+def _digits(value: str) -> str:
+    return re.sub(r"[ \-.·]", "", value)
+
+
+def _as_phone(value: str) -> str | None:
+    digits = _digits(value)
+    if not digits.isdigit():
+        return None
+    mobile = _MOBILE.fullmatch(digits)
+    if mobile:
+        return mobile.group(1)
+    if _LANDLINE.fullmatch(digits) and not _OFFICIAL_NUMBER.fullmatch(digits):
+        return digits
+    return None
+
+
+def _as_qq(value: str) -> str | None:
+    digits = _digits(value.split("@qq.com")[0])
+    return digits if _QQ.fullmatch(digits) else None
+
+
+def _as_wechat(value: str) -> str | None:
+    if "@" in value:
+        return None
+    joined = re.sub(r"[ .·]", "", value)
+    if joined.replace("-", "").isdigit():
+        joined = joined.replace("-", "")
+        if "." in value and not _MOBILE.fullmatch(joined):
+            return None  # "微信 8.0.4923": a version number, not an ID
+    return joined if _WECHAT_ID.fullmatch(joined) else None
+
+
+def _as_telegram(value: str) -> str | None:
+    m = _TELEGRAM.fullmatch(value)
+    return m.group(1) if m else None
+
+
+def _as_payment(value: str) -> str | None:
+    if _EMAIL.fullmatch(value):
+        return value
+    if _WALLET.fullmatch(value):
+        return value  # the original's case is restored by the caller
+    mobile = _MOBILE.fullmatch(_digits(value))
+    return mobile.group(1) if mobile else None
+
+
+_VALIDATORS = {
+    "wechat": _as_wechat,
+    "qq": _as_qq,
+    "phone": _as_phone,
+    "telegram": _as_telegram,
+    "payment": _as_payment,
+}
+
+# --------------------------------------------------------------------------- labels
+
+
+def _ascii_word(word: str) -> str:
+    """``word`` not inside a longer ASCII word; literal first, so ``re`` can scan ahead fast."""
+    return f"{word}(?<![a-z]{word})(?![a-z])"
+
+
+#: Labels, each alternative led by a literal character (see ``_ascii_word``).
+_LABEL_PATTERNS = {
+    "wechat": "微信",
+    "qq": _ascii_word("qq"),
+    "phone": "|".join(
+        ["手机号码", "手机号", "手机", "电话号码", "电话", "座机", "热线", "致电", "拨打"]
+        + [_ascii_word(w) for w in ("tel", "phone", "mobile")]
+    ),
+    "telegram": _ascii_word("telegram"),
+    "payment": "|".join(
+        ["支付宝账号", "支付宝帐号", "支付宝账户", "支付宝", "收款二维码", "收款码", "收款账号"]
+        + ["收款帐号", "收款账户", "收款地址", "钱包地址", "u地址"]
+        + [_ascii_word(w) for w in ("usdt", "trc20", "trc-20", "erc20", "erc-20")]
+    ),
+}
+_LABEL_KIND = [(kind, re.compile(p)) for kind, p in _LABEL_PATTERNS.items()]
+_ANY_LABEL = "|".join(_LABEL_PATTERNS.values())
+_LABEL_RE = re.compile(_ANY_LABEL)
+#: Between labels of one handle: "电话/微信", "电话(微信同号)", "电话同微信".
+_LABEL_JOIN = r"[\s/、,&|()\[\]【】和及或同+]*"
+#: Words between a label and its value ("微信号码是:", "qq在线\n", "微信聊天为准:").
+_FILLER = (
+    r"(?:[\s:=~>\-—|/()\[\]【】「」《》<>\"'“”‘’]|号码|号|账号|帐号|账户|用户名|id(?![a-z])"
+    r"|同号|是|为|搜索|搜|添加|加我|请加|加|联系|群号|群|地址|客服|在线|咨询|小号|私聊|找"
+    r"|(?!公众|支付|转账|红包|钱包|小程序|官方)[\u4e00-\u9fff]{1,6}(?=\s*[:=]))*"
+)
+_KEYED = re.compile(
+    rf"(?P<labels>(?:{_ANY_LABEL})(?:{_LABEL_JOIN}(?:{_ANY_LABEL}))*)(?P<filler>{_FILLER})"
+)
+_ID_SEP = r"(?:\s?[.·]\s?|\s)"  # "hs 88 99", "mk·dashou·1818", "hk 77 . 520 . x"
+#: A handle: e-mail, @name, or an ID of at most 25 pieces (bounded: no quadratic scans).
+_VALUE = re.compile(
+    r"(?P<email>[a-z0-9][a-z0-9._\-]{0,63}@[a-z0-9\-]+(?:\.[a-z0-9\-]+){1,4})"
+    r"|(?P<at>@[a-z][a-z0-9_]{3,31})"
+    rf"|(?P<id>[a-z0-9][a-z0-9_\-]{{0,40}}(?:{_ID_SEP}[a-z0-9_\-]{{1,40}}){{0,24}})"
+)
+_TOKEN_SEP = re.compile(_ID_SEP)
+#: ASCII words that end an ID split by spaces ("abc123 qq 12345" is two handles).
+_STOP_TOKENS = frozenset(
+    {"qq", "tel", "telegram", "phone", "mobile", "usdt", "trc20", "id", "or", "and", "http"}
+    | {"https", "www", "com"}
+)
+_UNIT_AFTER = re.compile(r"[年月日元块万亿%个人次天岁]")
+_MENTION_ONLY = frozenset({"收款码", "收款二维码"})
+#: More values of the same handle: "qq群:618 204 773(已满),新群 618 204 775".
+_NEXT_VALUE = re.compile(r"\s?(?:\([^()\n]{1,8}\))?\s?[,/、或]\s?[\u4e00-\u9fff]{0,4}[\s:]{0,2}")
+
+
+def _label_kinds(labels: str) -> list[str]:
+    return [kind for kind, pattern in _LABEL_KIND if pattern.search(labels)]
+
+
+def _joins(joined: int, separator: str, token: str) -> bool:
+    """Whether ``token`` continues the ID: "hs 88 99" does, "abc123 dm me" does not.
+
+    Dots always join (a deliberate split); a space joins short pieces, digit
+    groups ("138 1234 5678") and single characters ("h f _ k a"), and never a
+    label word ("abc123 qq 12345" is two handles).
+    """
+    if token in _STOP_TOKENS:
+        return False
+    if not separator.isspace() or joined < 6:
+        return True
+    return len(token) == 1 or (token.isdigit() and len(token) <= 4)
+
+
+def _value_prefixes(text: str, start: int, end: int) -> Iterator[tuple[int, str]]:
+    """(end, value) for the ID at text[start:end] cut at each separator, longest first.
+
+    "hs 88 99" is one handle split by spaces, but "12345678 13812345678" is two:
+    the caller keeps the longest prefix that is valid for the kind.
+    """
+    cuts: list[int] = []
+    seps = list(_TOKEN_SEP.finditer(text, start, end))
+    joined = (seps[0].start() if seps else end) - start
+    for index, sep in enumerate(seps):
+        token_end = seps[index + 1].start() if index + 1 < len(seps) else end
+        token = text[sep.end() : token_end]
+        cuts.append(sep.start())
+        if not _joins(joined, sep.group(), token):
+            break
+        joined += len(token)
+    else:
+        cuts.append(end)
+    for cut in reversed(cuts):
+        if _UNIT_AFTER.match(text, cut) and text[cut - 1].isdigit():
+            continue  # 2019年, 100元: a date or price, not a handle
+        yield cut, text[start:cut]
+
+
+def _keyed_value(text: str, kind: str, start: int) -> tuple[int, str] | None:
+    """(end, value) of the handle for ``kind`` starting at ``start``, if one is there."""
+    value = _VALUE.match(text, start)
+    if not value:
+        return None
+    validate = _VALIDATORS[kind]
+    if value.lastgroup != "id":  # an e-mail address or @name is never split
+        got = validate(value.group())
+        return (value.end(), got) if got else None
+    for cut, raw in _value_prefixes(text, start, value.end()):
+        got = validate(raw)
+        if got:
+            return cut, got
+    return None
+
+
+def _keyed_hits(text: str) -> Iterator[_Hit]:
+    """Handles after a label: 微信号: abc, 电话/微信 159…, qq群 123…, 飞机 @name, USDT T…."""
+    for m in _KEYED.finditer(text):
+        kinds = _label_kinds(m.group("labels"))
+        found = False
+        for kind in kinds:
+            start = m.end()
+            while got := _keyed_value(text, kind, start):
+                found = True
+                yield _Hit(kind, got[1], start, got[0])
+                more = _NEXT_VALUE.match(text, got[0])
+                if not more or more.end() == got[0] or _LABEL_RE.match(text, more.end()):
+                    break  # "…, 或者qq 123": the next value belongs to another label
+                start = more.end()
+        if not found and m.group("labels") in _MENTION_ONLY:
+            yield _Hit("payment", "收款码", m.start(), m.end("labels"))
+
+
+#: An ID split on purpose, with the instruction to rejoin it: "k.a.m.i (去掉点再搜)".
+_REMOVE = ("去掉", "去除", "删掉", "删除", "不要")
+_MARKS = ("点", "空格", "符号")
+#: Literal-led alternatives ("去掉点", "去掉中间的点", "空格去掉"), so ``re`` scans ahead fast.
+_REJOIN_HINT = re.compile(
+    "|".join(
+        [f"{verb}(?:中间的?)?{mark}" for verb in _REMOVE for mark in _MARKS]
+        + [f"{mark}{verb}" for verb in _REMOVE for mark in _MARKS]
+    )
+)
+_SPLIT_ID_BEFORE = re.compile(
+    rf"(?<![a-z0-9_\-])[a-z0-9_\-]{{1,40}}(?:{_ID_SEP}[a-z0-9_\-]{{1,40}}){{1,24}}"
+    r"\s?[(\[【]?\s?(?:中间的?)?\Z"
+)
+
+
+def _rejoin_hits(text: str) -> Iterator[_Hit]:
+    for hint in _REJOIN_HINT.finditer(text):
+        split_id = _SPLIT_ID_BEFORE.search(text, max(0, hint.start() - 64), hint.start())
+        if split_id is None:
+            continue
+        got = _keyed_value(text, "wechat", split_id.start())
+        if got:
+            yield _Hit("wechat", got[1], split_id.start(), got[0])
+
+
+#: "@name" on a page that speaks of Telegram (飞机, 电报, TG) is a Telegram handle.
+_AT_NAME = re.compile(r"@(?<![a-z0-9_.\-]@)([a-z][a-z0-9_]{4,31})(?![a-z0-9_@.\-]*\.[a-z])")
+_TELEGRAM_CUE = re.compile(r"telegram|飞机|电报")
+
+
+def _at_name_hits(text: str) -> Iterator[_Hit]:
+    if _TELEGRAM_CUE.search(text):
+        for m in _AT_NAME.finditer(text):
+            yield _Hit("telegram", m.group(1), m.start(), m.end())
+
+
+# --------------------------------------------------------------------------- free-standing
+
+_SEP = r"[ \-.·]"
+#: Mobile numbers, optionally after 86; each branch led by a literal, look-behinds after it.
+_PHONE = re.compile(
+    rf"1(?<!\d1)(?<!\d[\-.·]1)(?P<num>{_SEP}?[3-9](?:{_SEP}?\d){{9}})(?!\d)(?![\-.·]\d)"
+    rf"|86(?<!\d86)[ \-]?(?P<num86>1{_SEP}?[3-9](?:{_SEP}?\d){{9}})(?!\d)(?![\-.·]\d)"
+)
+_LANDLINE_FREE = re.compile(
+    r"(?:\((?<![\d\-]\()0\d{2,3}\)|0(?<![\d\-]0)\d{2,3}-)[2-8]\d{6,7}(?![\d\-])"
+)
+#: (kind, pattern, may follow "http(s)://"); the handle is the last group that matched.
+_LINKS = (
+    ("qq", re.compile(r"tencent://[a-z]+/?\?[^\s\"'<>]*?uin=(\d{5,11})"), False),
+    ("qq", re.compile(r"wpa\.qq\.com/[a-z]+\?[^\s\"'<>]*?uin=(\d{5,11})"), True),
+    ("telegram", re.compile(r"(?:t|telegram)\.me/@?([a-z][a-z0-9_]{4,31})"), True),
+    ("wechat", re.compile(r"wxid_(?<![a-z0-9_]wxid_)[a-z0-9_]{4,24}"), False),
+)
+_SCHEME_BEFORE = re.compile(r"(?:https?://)?(?:www\.)?\Z")
+_ADDRESS = re.compile(r"(?:t(?<![a-z0-9]t)[1-9a-z]{33}|0x(?<![a-z0-9]0x)[0-9a-f]{40})(?![a-z0-9])")
+_URL = re.compile(r"https?://[a-z0-9\-._~:/?#@!$&*+,;=%]+")
+_SAME_KINDS = ("wechat", "qq", "phone")
+_SAME_MARKER = re.compile(r"同号|同微信|就是微信|即微信|即是微信")
+
+
+def _link_hits(text: str) -> Iterator[_Hit]:
+    for kind, pattern, has_scheme in _LINKS:
+        for m in pattern.finditer(text):
+            start = m.start()
+            if has_scheme:
+                start -= len(_SCHEME_BEFORE.search(text, max(0, start - 12), start).group())
+            yield _Hit(kind, m.group(m.lastindex or 0), start, m.end())
+
+
+def _phone_hits(text: str) -> Iterator[_Hit]:
+    for m in _PHONE.finditer(text):
+        start = m.start()
+        if m.group("num86") is None:
+            value = "1" + _digits(m.group("num"))
+        else:
+            value = _digits(m.group("num86"))
+            start -= text.startswith("+", start - 1)  # +86
+        yield _Hit("phone", value, start, m.end())
+    for m in _LANDLINE_FREE.finditer(text):
+        value = re.sub(r"\D", "", m.group())
+        if not _OFFICIAL_NUMBER.fullmatch(value):
+            yield _Hit("phone", value, m.start(), m.end())
+
+
+def _same_number_hits(text: str, hits: list[_Hit]) -> Iterator[_Hit]:
+    """ "电话 139… 微信同号", "手机号就是微信号": the apps named near the marker use that number."""
+    numbers = [h for h in hits if h.kind in _SAME_KINDS and _MOBILE.fullmatch(h.value)]
+    if not numbers:
+        return
+    for m in _SAME_MARKER.finditer(text):
+        before = [h for h in numbers if h.end <= m.start() and m.start() - h.end <= 30]
+        after = [h for h in numbers if h.start >= m.end() and h.start - m.end() <= 12]
+        number = before[-1] if before else after[0] if after else None
+        if number is None:
+            continue
+        named = _label_kinds(text[max(0, m.start() - 20) : m.end()])
+        for kind in _SAME_KINDS:
+            if kind in named or kind == "phone":
+                yield _Hit(kind, number.value, number.start, number.end)
+
+
+class _Claims:
+    """Which normalised characters a finding already covers (a handle is reported once)."""
+
+    def __init__(self, size: int) -> None:
+        self._taken = bytearray(size)
+
+    def free(self, hit: _Hit) -> bool:
+        return self._taken.find(1, hit.start, hit.end) < 0
+
+    def take(self, hits: Iterable[_Hit]) -> list[_Hit]:
+        hits = list(hits)
+        for hit in hits:
+            self._taken[hit.start : hit.end] = b"\x01" * (hit.end - hit.start)
+        return hits
+
+    def take_free(self, hits: Iterable[_Hit]) -> list[_Hit]:
+        """The hits that overlap nothing taken so far (in order), now taken."""
+        kept = []
+        for hit in hits:
+            if self.free(hit):
+                kept.extend(self.take([hit]))
+        return kept
+
+
+def _url_hits(text: str) -> Iterator[_Hit]:
+    for m in _URL.finditer(text):
+        url = m.group().rstrip(".,:;!?")
+        yield _Hit("url", url, m.start(), m.start() + len(url))
+
+
+def _hits(text: str) -> list[_Hit]:
+    """Labelled and linked handles first; free-standing numbers only where nothing else is."""
+    claims = _Claims(len(text))
+    hits = claims.take(_link_hits(text))
+    hits += claims.take([h for h in _keyed_hits(text) if claims.free(h)])
+    hits += claims.take_free(_rejoin_hits(text))
+    hits += claims.take_free(_at_name_hits(text))
+    hits += claims.take_free(_url_hits(text))
+    hits += claims.take_free(_phone_hits(text))
+    hits += _same_number_hits(text, hits)
+    hits += claims.take_free(_Hit("payment", m.group(), *m.span()) for m in _ADDRESS.finditer(text))
+    return [h for h in hits if not _OFFICIAL_NUMBER.fullmatch(h.value)]
+
+
+# --------------------------------------------------------------------------- API
+
+
+def _original_value(hit: _Hit, original: str) -> str | None:
+    """Values whose case matters (wallet addresses, URLs) are taken from the original.
+
+    None when a wallet-shaped value is not a valid address in its original case.
+    """
+    raw = unicodedata.normalize("NFKC", original).strip()
+    if hit.kind == "url":
+        return raw
+    if hit.kind == "payment" and _WALLET.fullmatch(hit.value):
+        compact = re.sub(r"\s", "", raw)
+        for pattern in (_TRC20, _ERC20):
+            m = pattern.search(compact)
+            if m and m.group().lower() == hit.value:
+                return m.group()
+        return None
+    return hit.value
+
+
+def _to_contacts(hits: Iterable[_Hit], norm: Normalized) -> list[Contact]:
+    seen: set[tuple[str, str, int, int]] = set()
+    contacts = []
+    for hit in hits:
+        start, end = norm.span(hit.start, hit.end)
+        text = norm.original[start:end]
+        value = _original_value(hit, text)
+        if value is None:
+            continue
+        contact = Contact(hit.kind, value, start, end, text)
+        key = (contact.kind, contact.value, start, end)
+        if key not in seen:
+            seen.add(key)
+            contacts.append(contact)
+    contacts.sort(key=lambda c: (c.start, c.end, KINDS.index(c.kind)))
+    return contacts
+
+
+def find_contacts(text: str | Normalized) -> list[Contact]:
+    """Every personal contact handle in ``text``, in order, with original spans.
+
+    Accepts an already normalised text, so that a caller normalising once for
+    several detectors does not pay twice.
+    """
+    norm = text if isinstance(text, Normalized) else normalize(text)
+    return _to_contacts(_hits(norm.text), norm)
+
+
+# --------------------------------------------------------------------------- official
+
+_HOTLINE = re.compile(
+    r"(?:10086|10010|10001|13800138000|1010\d{4}|95\d{3}|96\d{3}|12315|12321|12345|12377"
+    r"|12381|12395|12306|400[ \-]?\d{3}[ \-]?\d{4}|800[ \-]?\d{3}[ \-]?\d{4})"
+    r"(?![\d%.]|[元块万分个人条次积])"
+)
+_NUMBER_CHARS = (*"0123456789", "-")
+#: 10000 (China Telecom) is also a common amount: only after a word that makes it a number.
+_HOTLINE_10000 = re.compile(r"(?:电信|客服|热线|电话|拨打|致电)[:\s]{0,2}(10000)(?!\d)")
+_OFFICIAL_ACCOUNT = re.compile(
+    r"关注[^。\n,;!?]{0,12}?公众号[\s:“\"「《]*(?P<name>[a-z0-9_\u4e00-\u9fff]{2,20})?"
+    r"|公众号[\s:“\"「《]+(?P<name2>[a-z0-9_\u4e00-\u9fff]{2,20})"
+)
+_OFFICIAL_SERVICE = re.compile(r"官方(?:客服|热线|微信|公众号|app|网站|渠道)")
+
+
+def _official_hits(text: str) -> Iterator[_Hit]:
+    for m in _HOTLINE.finditer(text):
+        if not text.endswith(_NUMBER_CHARS, 0, m.start()):  # not the tail of a longer number
+            yield _Hit("hotline", re.sub(r"\D", "", m.group()), m.start(), m.end())
+    for m in _HOTLINE_10000.finditer(text):
+        yield _Hit("hotline", "10000", m.start(1), m.end(1))
+    for m in _OFFICIAL_ACCOUNT.finditer(text):
+        name = m.group("name") or m.group("name2") or ""
+        yield _Hit("official_account", name, m.start(), m.end())
+    for m in _OFFICIAL_SERVICE.finditer(text):
+        yield _Hit("official_service", m.group(), m.start(), m.end())
+
+
+def find_official_contacts(text: str | Normalized) -> list[Contact]:
+    """Official hotlines, accounts and service channels: evidence *against* a solicitation."""
+    norm = text if isinstance(text, Normalized) else normalize(text)
+    contacts = []
+    for hit in _official_hits(norm.text):
+        start, end = norm.span(hit.start, hit.end)
+        contacts.append(Contact(hit.kind, hit.value, start, end, norm.original[start:end]))
+    contacts.sort(key=lambda c: (c.start, c.end))
+    return contacts

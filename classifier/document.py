@@ -1,0 +1,107 @@
+"""What the classifier scores: a page's text and its blocks, from HTML or from plain text.
+
+Offsets in every result point into ``Document.text``: the text the caller sent,
+or the page text extracted from the HTML they sent (the crawler's extraction, so
+a stored page and a pasted page read the same).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+#: Longest text scored (characters): about 3 MB of Chinese. Longer input is refused
+#: with a message rather than truncated silently.
+MAX_TEXT_CHARS = 1_000_000
+#: A scoring unit (one or more adjacent blocks of one place) is cut at about this length,
+#: so one long article body does not drown a one-line solicitation next to it.
+UNIT_CHARS = 800
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class InputRejected(ValueError):
+    """Input that cannot be scored, with a message a caller can show as it is."""
+
+
+@dataclass(frozen=True)
+class Block:
+    place: str  # header | nav | main | aside | footer | widget | body
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Document:
+    text: str
+    blocks: tuple[Block, ...]
+
+    def block_text(self, block: Block) -> str:
+        return self.text[block.start : block.end]
+
+
+def from_text(text: str) -> Document:
+    """Plain text: each non-empty line is a block of unknown place ("body")."""
+    if not isinstance(text, str):
+        raise InputRejected("text must be a string")
+    if len(text) > MAX_TEXT_CHARS:
+        raise InputRejected(
+            f"text is too long: {len(text):,} characters (limit {MAX_TEXT_CHARS:,})"
+        )
+    if not _CONTROL.sub("", text).strip():
+        raise InputRejected("text is empty")
+    blocks = []
+    for match in re.finditer(r"[^\n]+", text):
+        if match.group().strip():
+            blocks.append(Block("body", match.start(), match.end()))
+    return Document(text, tuple(blocks))
+
+
+def from_html(html: str, url: str | None = None) -> Document:
+    """HTML: the crawler's extraction (every block, footers and widgets included)."""
+    from crawler.extract import extract
+
+    if not isinstance(html, str):
+        raise InputRejected("html must be a string")
+    if len(html) > 5 * MAX_TEXT_CHARS:
+        raise InputRejected(
+            f"html is too long: {len(html):,} characters (limit {5 * MAX_TEXT_CHARS:,})"
+        )
+    try:
+        page = extract(html, url or "http://page.invalid/")
+    except ValueError as exc:
+        raise InputRejected(f"html cannot be read: {exc}") from exc
+    if not page.text.strip():
+        raise InputRejected("the HTML has no text")
+    if len(page.text) > MAX_TEXT_CHARS:
+        raise InputRejected(f"page text is too long: {len(page.text):,} characters")
+    return Document(page.text, tuple(Block(b.place, b.start, b.end) for b in page.blocks))
+
+
+def document(text: str | None = None, html: str | None = None, url: str | None = None) -> Document:
+    if (text is None) == (html is None):
+        raise InputRejected("give exactly one of text or html")
+    return from_text(text) if text is not None else from_html(html, url)
+
+
+def units(doc: Document, max_chars: int = UNIT_CHARS) -> list[Block]:
+    """Scoring units: runs of adjacent blocks with the same place, cut near ``max_chars``.
+
+    A footer split over three blocks ("联系我们" / "微信号：…" / "备案号") is read
+    as one unit; a long article body becomes several.
+    """
+    out: list[Block] = []
+    current: Block | None = None
+    for block in doc.blocks:
+        if (
+            current is not None
+            and current.place == block.place
+            and block.end - current.start <= max_chars
+        ):
+            current = Block(current.place, current.start, block.end)
+            continue
+        if current is not None:
+            out.append(current)
+        current = block
+    if current is not None:
+        out.append(current)
+    return out or [Block("body", 0, len(doc.text))]

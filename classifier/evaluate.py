@@ -1,0 +1,114 @@
+"""Cross-validation of the scoring pipeline on any labelled texts (``scamscan cv``)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+from sklearn.pipeline import Pipeline
+
+from classifier.model import SEED, build_pipeline
+
+
+@dataclass
+class CVReport:
+    folds: int
+    grouped: bool
+    n: int
+    classes: list[str]
+    per_class: dict[str, dict[str, float]]
+    macro_f1: float
+    weighted_f1: float
+    accuracy: float
+    seconds: float
+    fold_seconds: list[float] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def markdown(self) -> str:
+        lines = [
+            f"{self.folds}-fold {'site-grouped ' if self.grouped else ''}stratified CV "
+            f"on {self.n} texts, {self.seconds:.1f} s",
+            "",
+            "| class | precision | recall | F1 | support |",
+            "|---|---|---|---|---|",
+        ]
+        for label, m in self.per_class.items():
+            lines.append(
+                f"| {label} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} "
+                f"| {int(m['support'])} |"
+            )
+        lines += [
+            "",
+            f"macro F1 {self.macro_f1:.4f}, weighted F1 {self.weighted_f1:.4f}, "
+            f"accuracy {self.accuracy:.4f}",
+        ]
+        return "\n".join(lines)
+
+
+def out_of_fold(
+    texts: list[str],
+    labels: list[str],
+    groups: list[str] | None = None,
+    folds: int = 5,
+    pipeline: Pipeline | None = None,
+) -> tuple[np.ndarray, np.ndarray, list[str], list[float]]:
+    """Out-of-fold class probabilities for every text: (proba, y, classes, fold seconds)."""
+    y = np.asarray(labels)
+    classes = sorted(set(labels))
+    model = pipeline if pipeline is not None else build_pipeline()
+    splitter = (
+        StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=SEED)
+        if groups is not None
+        else StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED)
+    )
+    proba = np.zeros((len(texts), len(classes)))
+    seconds = []
+    texts_arr = np.asarray(texts, dtype=object)
+    for train, test in splitter.split(texts_arr, y, groups):
+        started = time.perf_counter()
+        fitted = clone(model).fit(list(texts_arr[train]), y[train])
+        fold_proba = fitted.predict_proba(list(texts_arr[test]))
+        for j, label in enumerate(fitted.classes_):
+            proba[test, classes.index(label)] = fold_proba[:, j]
+        seconds.append(time.perf_counter() - started)
+    return proba, y, classes, seconds
+
+
+def cross_validate(
+    texts: list[str],
+    labels: list[str],
+    groups: list[str] | None = None,
+    folds: int = 5,
+    pipeline: Pipeline | None = None,
+) -> CVReport:
+    started = time.perf_counter()
+    proba, y, classes, fold_seconds = out_of_fold(texts, labels, groups, folds, pipeline)
+    predicted = np.asarray(classes)[proba.argmax(axis=1)]
+    p, r, f, s = precision_recall_fscore_support(y, predicted, labels=classes, zero_division=0)
+    per_class = {
+        c: {
+            "precision": float(p[i]),
+            "recall": float(r[i]),
+            "f1": float(f[i]),
+            "support": int(s[i]),
+        }
+        for i, c in enumerate(classes)
+    }
+    return CVReport(
+        folds=folds,
+        grouped=groups is not None,
+        n=len(texts),
+        classes=classes,
+        per_class=per_class,
+        macro_f1=float(f1_score(y, predicted, average="macro")),
+        weighted_f1=float(f1_score(y, predicted, average="weighted")),
+        accuracy=float(accuracy_score(y, predicted)),
+        seconds=time.perf_counter() - started,
+        fold_seconds=fold_seconds,
+    )

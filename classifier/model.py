@@ -1,0 +1,158 @@
+"""The text model: a scikit-learn Pipeline from raw text to calibrated class probabilities.
+
+    [ normalise (NFKC, simplified, disguises undone)
+        -> jieba word 1-2-gram TF-IDF | character 1-3-gram TF-IDF
+    | named signal counts (contacts, off-platform payment, warnings, on-site flow ...) ]
+      -> logistic regression, probabilities calibrated (sigmoid, inner CV)
+
+Everything is a plain estimator with its parameters in ``get_params`` (no
+global state), so ``clone``, cross-validation and persistence work as usual.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+from classifier.normalize import normalize
+from classifier.signals import CODES, detect_signals
+from classifier.tokenize import JiebaTokenizer, read_words
+
+SEED = 0
+
+
+class TextNormalizer(TransformerMixin, BaseEstimator):
+    """Texts -> normalised texts (the same normalisation the signal detectors see)."""
+
+    def fit(self, texts, y=None):
+        return self
+
+    def transform(self, texts):
+        return [normalize(t or "").text for t in texts]
+
+
+class CompactTfidfVectorizer(TfidfVectorizer):
+    """TfidfVectorizer whose vocabulary persists as two arrays, not a dict.
+
+    skops writes a dict entry by entry as JSON: a 100,000-term vocabulary took
+    minutes and a hundred megabytes. Arrays are written as binary .npy files.
+    """
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())  # a copy: object.__getstate__ is the live __dict__
+        vocabulary = state.pop("vocabulary_", None)
+        if vocabulary is not None:
+            terms = sorted(vocabulary, key=vocabulary.get)
+            state["_terms"] = np.asarray(terms, dtype=str)
+        state["stop_words_"] = None
+        return state
+
+    def __setstate__(self, state):
+        terms = state.pop("_terms", None)
+        if terms is not None:
+            state["vocabulary_"] = {str(t): i for i, t in enumerate(terms.tolist())}
+        super().__setstate__(state)
+
+
+class SignalFeatures(TransformerMixin, BaseEstimator):
+    """Texts -> one column per signal code: log(1 + number of places it fired)."""
+
+    def fit(self, texts, y=None):
+        return self
+
+    def transform(self, texts):
+        rows = np.zeros((len(texts), len(CODES)))
+        index = {code: i for i, code in enumerate(CODES)}
+        for r, text in enumerate(texts):
+            for signal in detect_signals(text or ""):
+                if signal.code in index:
+                    rows[r, index[signal.code]] = np.log1p(len(signal.spans))
+        return sparse.csr_matrix(rows)
+
+    def get_feature_names_out(self, input_features=None):
+        return np.asarray([f"signal:{code}" for code in CODES], dtype=object)
+
+
+def build_pipeline(
+    words: tuple[str, ...] | None = None,
+    C: float = 8.0,
+    calibrate: bool = True,
+    max_features: int = 300_000,
+) -> Pipeline:
+    """The default model; ``words`` are extra jieba words (default: the domain list)."""
+    tokenizer = JiebaTokenizer(read_words() if words is None else words)
+    text_features = FeatureUnion(
+        [
+            (
+                "words",
+                CompactTfidfVectorizer(
+                    tokenizer=tokenizer, token_pattern=None, lowercase=False,
+                    ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=max_features,
+                ),
+            ),
+            (
+                "chars",
+                CompactTfidfVectorizer(
+                    analyzer="char", ngram_range=(1, 3), min_df=2, sublinear_tf=True,
+                    lowercase=False, max_features=max_features,
+                ),
+            ),
+        ]
+    )  # fmt: skip
+    features = FeatureUnion(
+        [
+            ("text", Pipeline([("normalize", TextNormalizer()), ("tfidf", text_features)])),
+            ("signals", SignalFeatures()),
+        ]
+    )
+    linear = LogisticRegression(C=C, max_iter=3000, class_weight="balanced", random_state=SEED)
+    classifier = CalibratedClassifierCV(linear, method="sigmoid", cv=3) if calibrate else linear
+    return Pipeline([("features", features), ("classifier", classifier)])
+
+
+def vectorizers(pipeline: Pipeline) -> list[TfidfVectorizer]:
+    union = pipeline.named_steps["features"]
+    tfidf = union.transformer_list[0][1].named_steps["tfidf"]
+    return [tfidf.transformer_list[0][1], tfidf.transformer_list[1][1]]
+
+
+def drop_stop_words(pipeline: Pipeline) -> Pipeline:
+    """Forget the n-grams a vectorizer cut (``stop_words_``): introspection only, and
+    often millions of entries that make a persisted model huge and slow to write."""
+    for vectorizer in vectorizers(pipeline):
+        if hasattr(vectorizer, "stop_words_"):
+            vectorizer.stop_words_ = None
+    return pipeline
+
+
+def feature_names(pipeline: Pipeline) -> np.ndarray:
+    """Names of the fitted pipeline's features, in column order (for explaining scores)."""
+    words, chars = vectorizers(pipeline)
+    names = [f"w:{n}" for n in words.get_feature_names_out()]
+    names += [f"c:{n}" for n in chars.get_feature_names_out()]
+    names += list(pipeline.named_steps["features"].transformer_list[1][1].get_feature_names_out())
+    return np.asarray(names, dtype=object)
+
+
+def class_weights(pipeline: Pipeline, label: str) -> np.ndarray:
+    """The linear weights for one class, averaged over the calibration folds."""
+    classifier = pipeline.named_steps["classifier"]
+    estimators = (
+        [c.estimator for c in classifier.calibrated_classifiers_]
+        if hasattr(classifier, "calibrated_classifiers_")
+        else [classifier]
+    )
+    rows = []
+    for est in estimators:
+        classes = list(est.classes_)
+        coef = est.coef_
+        if coef.shape[0] == 1:  # binary: one row, for classes_[1]
+            rows.append(coef[0] if classes[1] == label else -coef[0])
+        else:
+            rows.append(coef[classes.index(label)])
+    return np.mean(rows, axis=0)

@@ -1,0 +1,372 @@
+"""Normalise page text for matching, keeping a map back to the original characters.
+
+Scam pages disguise handles (full-width or circled digits, traditional
+characters, ★ between digits, 薇信 / vx / 扣扣 / 飞机 for the apps, phone numbers
+spelled 一五九…) so that naive matching misses them. Every finding has to be
+highlighted where it stands in the page, so normalisation never loses track of
+where each normalised character came from: ``Normalized.span(i, j)`` maps a
+normalised span back to the original text.
+
+Three stages, each with its own offset map (``None`` when it keeps positions):
+
+1. per character: NFKC, circled / parenthesised / dingbat digits to plain
+   digits, ASCII lower-case, decorative symbols and emoji dropped;
+2. traditional to simplified Chinese with OpenCC (length-preserving, checked);
+3. words: disguised app names to their plain form, Chinese-numeral digit runs
+   to ASCII digits.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_right
+from functools import cached_property
+
+import opencc
+
+__all__ = ["Normalized", "normalize"]
+
+# --------------------------------------------------------------------------- stage 1
+
+
+def _enclosed_digits() -> dict[str, str]:
+    """Enclosed digit forms NFKC leaves alone or turns into "(1)" / "1."."""
+    table: dict[str, str] = {}
+    runs = (
+        (0x2474, 1, 20),  # ⑴..⒇  (NFKC gives "(1)")
+        (0x2488, 1, 20),  # ⒈..⒛  (NFKC gives "1.")
+        (0x2776, 1, 10),  # ❶..❿
+        (0x2780, 1, 10),  # ➀..➉
+        (0x278A, 1, 10),  # ➊..➓
+        (0x24EB, 11, 20),  # ⓫..⓴
+        (0x24F5, 1, 10),  # ⓵..⓾
+    )
+    for first, low, high in runs:
+        for n in range(low, high + 1):
+            table[chr(first + n - low)] = str(n)
+    table["⓿"] = "0"
+    table["⓪"] = "0"
+    table["🄀"] = "0"
+    for n in range(1, 10):  # 🄁..🄊 are "0," .. "9,"
+        table[chr(0x1F101 + n - 1)] = str(n - 1)
+    return table
+
+
+#: Characters whose plain form is a word: the emoji stand for the app.
+_SYMBOL_WORDS = {
+    "🛰": "微信",  # 卫星 (satellite) = WeChat
+    "🐧": "qq",  # 企鹅 (penguin) = QQ
+    "✈": "飞机",  # 飞机 (aeroplane) = Telegram, resolved in stage 3
+    "🛩": "飞机",
+    "☎": "电话",
+    "☏": "电话",
+    "✆": "电话",
+    "📞": "电话",
+    "📱": "电话",
+    "➕": "+",
+    "✚": "+",
+    "╋": "+",
+    "○": "○",  # kept: a zero inside 一五九○…, dropped elsewhere in stage 3
+    "◯": "○",
+    "⭕": "○",
+    "•": "",
+    "※": "",
+    "‧": "",
+}
+_SPECIAL = {**_enclosed_digits(), **_SYMBOL_WORDS}
+#: Unicode categories dropped as decoration (symbols, emoji parts, format characters).
+_DROP_CATEGORIES = frozenset({"So", "Sk", "Mn", "Me", "Cf", "Co", "Cs"})
+
+
+def _plain_char(ch: str) -> str:
+    """The stage-1 form of one character: special table, else NFKC + lower + drop."""
+    special = _SPECIAL.get(ch)
+    if special is not None:
+        return special
+    out = []
+    for c in unicodedata.normalize("NFKC", ch):
+        if c.isascii():
+            out.append(c.lower())
+        elif unicodedata.category(c) not in _DROP_CATEGORIES:
+            out.append(c)
+    return "".join(out)
+
+
+class _CharTable(dict):
+    """``str.translate`` table filled lazily, so only characters actually seen are computed."""
+
+    def __missing__(self, code: int) -> str:
+        value = _plain_char(chr(code))
+        self[code] = value
+        return value
+
+
+_TABLE = _CharTable()
+
+
+def _safe_class() -> str:
+    """A regex class of the common characters whose stage-1 form is exactly one character."""
+    ranges: list[tuple[int, int]] = [(0x4E00, 0x9FFF)]  # unified ideographs: NFKC-stable
+    for block in ((0x00, 0x2FF), (0x2000, 0x2BFF), (0x3000, 0x33FF), (0xFF00, 0xFFEF)):
+        for code in range(*block):
+            if len(_TABLE[code]) == 1:
+                if ranges and ranges[-1][1] == code - 1:
+                    ranges[-1] = (ranges[-1][0], code)
+                else:
+                    ranges.append((code, code))
+    return "".join(re.escape(chr(lo)) + "-" + re.escape(chr(hi)) for lo, hi in ranges)
+
+
+#: Characters that may change length in stage 1 (checked one by one).
+_MAYBE_RESIZED = re.compile(f"[^{_safe_class()}]")
+
+# --------------------------------------------------------------------------- offset maps
+
+
+class _OffsetMap:
+    """Where each output character of one stage came from in that stage's input.
+
+    Segments are either runs (output k -> input k + shift, one to one) or groups
+    (every output character -> the whole input span, for replaced words and expansions).
+    """
+
+    __slots__ = ("in_ends", "in_starts", "is_run", "out_starts")
+
+    def __init__(self) -> None:
+        self.out_starts: list[int] = []
+        self.in_starts: list[int] = []
+        self.in_ends: list[int] = []
+        self.is_run: list[bool] = []
+
+    def add(self, out_start: int, in_start: int, in_end: int, run: bool) -> None:
+        self.out_starts.append(out_start)
+        self.in_starts.append(in_start)
+        self.in_ends.append(in_end)
+        self.is_run.append(run)
+
+    def start(self, k: int) -> int:
+        s = bisect_right(self.out_starts, k) - 1
+        if self.is_run[s]:
+            return self.in_starts[s] + k - self.out_starts[s]
+        return self.in_starts[s]
+
+    def end(self, k: int) -> int:
+        """Exclusive input end of output character ``k``."""
+        s = bisect_right(self.out_starts, k) - 1
+        if self.is_run[s]:
+            return self.in_starts[s] + k - self.out_starts[s] + 1
+        return self.in_ends[s]
+
+
+def _build_map(length: int, edits: list[tuple[int, int, int]]) -> _OffsetMap | None:
+    """Offset map for ``edits`` (input start, input end, output length), sorted and disjoint."""
+    if not edits:
+        return None
+    omap = _OffsetMap()
+    pos = out = 0
+    for start, end, size in edits:
+        if start > pos:
+            omap.add(out, pos, start, True)
+            out += start - pos
+        if size:
+            omap.add(out, start, end, False)
+            out += size
+        pos = end
+    if pos < length or not omap.out_starts:
+        omap.add(out, pos, length, True)
+    return omap
+
+
+def _stage_chars(text: str) -> tuple[str, _OffsetMap | None]:
+    table = _TABLE
+    edits: list[tuple[int, int, int]] = []
+    for m in _MAYBE_RESIZED.finditer(text):
+        pos, ch = m.start(), m.group()
+        size = len(table[ord(ch)])
+        if size == 1:
+            continue
+        if size == 0 and pos and ch in _ATTACHED:
+            _attach(edits, text, pos)
+        else:
+            edits.append((pos, pos + 1, size))
+    return text.translate(table), _build_map(len(text), edits)
+
+
+def _is_attached(ch: str) -> bool:
+    return unicodedata.category(ch) in ("Mn", "Me") or ch == "\u200d"
+
+
+class _AttachedSet:
+    """Combining marks, variation selectors and joiners: they belong to the character before."""
+
+    def __contains__(self, ch: str) -> bool:
+        return _is_attached(ch)
+
+
+_ATTACHED = _AttachedSet()
+
+
+def _attach(edits: list[tuple[int, int, int]], text: str, pos: int) -> None:
+    """Make the dropped mark at ``pos`` part of the previous character's span ("8️⃣" is one)."""
+    if edits and edits[-1][1] == pos:
+        start, _, size = edits[-1]
+        if size:
+            edits[-1] = (start, pos + 1, size)
+            return
+        edits.append((pos, pos + 1, 0))
+        return
+    edits.append((pos - 1, pos + 1, len(_TABLE[ord(text[pos - 1])])))
+
+
+# --------------------------------------------------------------------------- stage 2
+
+_T2S = opencc.OpenCC("t2s.json")
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+")
+
+
+def _to_simplified(text: str) -> str:
+    """Traditional to simplified, one character for one (OpenCC's t2s dictionaries are).
+
+    Should a dictionary ever map a phrase to a different length, that CJK run is
+    converted character by character instead, so positions never shift.
+    """
+    if not _CJK_RUN.search(text):
+        return text
+    converted = _T2S.convert(text)
+    if len(converted) == len(text):
+        return converted
+    return _CJK_RUN.sub(_convert_run, text)
+
+
+def _convert_run(m: re.Match[str]) -> str:
+    run = m.group()
+    converted = _T2S.convert(run)
+    if len(converted) == len(run):
+        return converted
+    chars = [_T2S.convert(c) for c in run]
+    return "".join(c if len(c) == 1 else o for c, o in zip(chars, run, strict=True))
+
+
+# --------------------------------------------------------------------------- stage 3
+
+_NUMERAL_DIGITS = {
+    "〇": "0", "○": "0", "零": "0", "一": "1", "幺": "1", "二": "2", "三": "3", "四": "4",
+    "五": "5", "六": "6", "七": "7", "八": "8", "九": "9", "壹": "1", "贰": "2", "叁": "3",
+    "肆": "4", "伍": "5", "陆": "6", "柒": "7", "捌": "8", "玖": "9",
+}  # fmt: skip
+_CHINESE_DIGITS = frozenset(_NUMERAL_DIGITS) - {"○"}
+_DIGIT_CLASS = "0-9" + "".join(_NUMERAL_DIGITS)
+#: A digit run; after a separator at least two digits, so "一五九… 一起" leaves 一起 alone.
+_NUMERAL_RUN = re.compile(rf"[{_DIGIT_CLASS}]+(?:[ \-.·][{_DIGIT_CLASS}]{{2,}})*")
+_MIN_RUN = 5
+
+_CONTACTISH = r"(?=[\s)\]】」”\"']*(?:号|群|同号|客服|在线|咨询|用户名|:|=|@|[a-z0-9]))"
+#: (regex, plain word). Each regex starts *after* the match's first character, which it
+#: checks by look-behind: the whole pattern then starts with a character class, which
+#: lets ``re`` skip ahead to candidates (5x faster than lookbehind-led alternatives).
+#: Context keeps ordinary words alone (威信 = prestige, 飞机 = aeroplane, 卫星 = satellite).
+_WORDS: tuple[tuple[str, str], ...] = (
+    (r"(?<=[薇徽v])信|(?<=w)ei(?:信|xin)|(?<=w)echat|(?<=[微薇])x", "微信"),
+    (r"(?<=加[微薇威])(?=\s*(?:[:=]|[a-z0-9]))", "微信"),
+    (rf"(?<=威)信{_CONTACTISH}|(?<=卫)星{_CONTACTISH}|(?<=加威)信|(?<=加卫)星", "微信"),
+    (r"(?<=[vw])(?<![a-z0-9_\-][vw])x(?![a-z_\-])", "微信"),  # vx, wx
+    (r"(?<=[+加]v)(?![a-z_\-])|(?<=v)(?<![a-z0-9_\-+]v)(?=\s*[:=])", "微信"),  # +v, 加v, v:
+    (r"(?<=扣)扣|(?<=抠)抠|(?<=q)(?<![a-z0-9_\-]q)(?=群|号|\s*[:=]|\s*\d)", "qq"),
+    (rf"(?<=企)鹅{_CONTACTISH}|(?<=加企)鹅", "qq"),
+    (r"(?<=纸)飞机|(?<=t)(?<![a-z0-9_\-]t)g(?![a-z0-9_\-])", "telegram"),
+    (rf"(?<=飞)机{_CONTACTISH}|(?<=电)报{_CONTACTISH}|(?<=加飞)机|(?<=加电)报", "telegram"),
+)
+_FIRST_CHARS = "薇徽微威卫vwq扣抠企纸飞电t○"
+_STAGE3 = re.compile(
+    f"[{_FIRST_CHARS}](?:"
+    + "|".join(f"(?P<w{i}>{pattern})" for i, (pattern, _) in enumerate(_WORDS))
+    + "|(?P<circle>(?<=○)))"
+)
+_WORD_OF_GROUP = {f"w{i}": word for i, (_, word) in enumerate(_WORDS)}
+
+
+def _numeral_run(run: str) -> str:
+    """ASCII digits for a run of 5+ numerals; shorter runs (二〇二四, 一起) stay words."""
+    if sum(c not in " -.·" for c in run) < _MIN_RUN:
+        return run.replace("○", "〇")
+    return "".join(_NUMERAL_DIGITS.get(c, c) for c in run)
+
+
+def _stage3_edits(text: str) -> list[tuple[int, int, str, bool]]:
+    """(start, end, replacement, is_word) for numeral runs and disguised words, disjoint."""
+    edits: list[tuple[int, int, str, bool]] = []
+    for m in _NUMERAL_RUN.finditer(text):
+        run = m.group()
+        if not _CHINESE_DIGITS.isdisjoint(run) or "○" in run:
+            edits.append((m.start(), m.end(), _numeral_run(run), False))
+    for m in _STAGE3.finditer(text):
+        group = m.lastgroup or ""
+        word = "" if group == "circle" else _WORD_OF_GROUP[group]
+        edits.append((m.start(), m.end(), word, True))
+    edits.sort()
+    kept: list[tuple[int, int, str, bool]] = []
+    for edit in edits:
+        if not kept or edit[0] >= kept[-1][1]:
+            kept.append(edit)
+    return kept
+
+
+def _stage_words(text: str) -> tuple[str, _OffsetMap | None]:
+    edits = _stage3_edits(text)
+    if not edits:
+        return text, None
+    pieces: list[str] = []
+    resized: list[tuple[int, int, int]] = []
+    pos = 0
+    for start, end, replacement, is_word in edits:
+        pieces.append(text[pos:start])
+        pieces.append(replacement)
+        if is_word:  # a word maps as a whole; a numeral run digit for digit
+            resized.append((start, end, len(replacement)))
+        pos = end
+    pieces.append(text[pos:])
+    return "".join(pieces), _build_map(len(text), resized)
+
+
+# --------------------------------------------------------------------------- API
+
+
+class Normalized:
+    """Normalised text plus the way back: ``span(i, j)`` is the original span of ``text[i:j]``."""
+
+    def __init__(self, original: str, text: str, maps: tuple[_OffsetMap, ...]) -> None:
+        self.original = original
+        self.text = text
+        self._maps = maps  # last stage first
+
+    def span(self, i: int, j: int) -> tuple[int, int]:
+        """Original ``(start, end)`` of normalised ``[i, j)``; an empty span maps to a point."""
+        if not 0 <= i <= j <= len(self.text):
+            raise IndexError(f"span [{i}, {j}) outside 0..{len(self.text)}")
+        if i == j:
+            point = self.origin[i]
+            return point, point
+        start, end = i, j
+        for omap in self._maps:
+            start, end = omap.start(start), omap.end(end - 1)
+        return start, end
+
+    @cached_property
+    def origin(self) -> list[int]:
+        """``origin[k]``: original index of normalised character k; ``origin[-1]`` is the end."""
+        n = len(self.text)
+        if not self._maps:
+            return [*range(n), len(self.original)]
+        starts = [self.span(k, k + 1)[0] for k in range(n)]
+        starts.append(len(self.original))
+        return starts
+
+
+def normalize(text: str) -> Normalized:
+    """Normalise ``text`` for matching (see the module docstring for the steps)."""
+    chars, char_map = _stage_chars(text)
+    simple = _to_simplified(chars)
+    words, word_map = _stage_words(simple)
+    maps = tuple(m for m in (word_map, char_map) if m is not None)
+    return Normalized(text, words, maps)

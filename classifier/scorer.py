@@ -1,0 +1,276 @@
+"""Scoring pages: the result moderators and batch clients see, everywhere the same.
+
+    {score, label, suggestion, signals, contacts, blocks, terms, model}
+
+The model is persisted with skops (no pickle: loading never runs code from the
+file), with a JSON model card beside it. The bundled default model is trained
+from the corpus on first use and cached; its version is a hash of the corpus
+and the training code, so a changed corpus means a retrained model.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import skops.io as sio
+
+from classifier.contacts import find_contacts
+from classifier.document import Document, InputRejected, document
+from classifier.model import class_weights, feature_names
+from classifier.signals import detect_signals
+from classifier.training import (
+    POSITIVE,
+    PageModel,
+    aggregate_features,
+    corpus_fingerprint,
+    corpus_training_examples,
+    score_pages,
+    solicitation_column,
+    train,
+)
+
+log = logging.getLogger(__name__)
+
+MODEL_FILE = "model.skops"
+CARD_FILE = "card.json"
+TOP_TERMS = 10
+TOP_BLOCKS = 5
+#: Types a model file may contain beyond what skops trusts by itself; anything else refuses to load.
+OWN_TYPES = frozenset(
+    {
+        "classifier.training.PageModel",
+        "classifier.model.TextNormalizer",
+        "classifier.model.SignalFeatures",
+        "classifier.model.CompactTfidfVectorizer",
+        "classifier.tokenize.JiebaTokenizer",
+    }
+)
+
+__all__ = ["InputRejected", "Scorer", "default_model_dir"]
+
+
+def default_model_dir() -> Path:
+    """Where the default model is cached: ``$SCAMSCAN_MODEL_DIR`` or ~/.cache/scamscan/model."""
+    env = os.environ.get("SCAMSCAN_MODEL_DIR")
+    return Path(env) if env else Path.home() / ".cache" / "scamscan" / "model"
+
+
+def save(model: PageModel, model_dir: Path) -> None:
+    model_dir.mkdir(parents=True, exist_ok=True)
+    tmp = model_dir / (MODEL_FILE + ".tmp")
+    sio.dump(model, tmp)
+    tmp.replace(model_dir / MODEL_FILE)
+    (model_dir / CARD_FILE).write_text(
+        json.dumps(model.card, ensure_ascii=False, indent=2), "utf-8"
+    )
+
+
+def load_model(model_dir: Path) -> PageModel:
+    """Load a model written by ``save``; refuses files holding types we did not write."""
+    path = model_dir / MODEL_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"{model_dir}: no {MODEL_FILE} (train one with `scamscan train`)")
+    untrusted = set(sio.get_untrusted_types(file=path))
+    unexpected = sorted(t for t in untrusted if t not in OWN_TYPES and not _known_library_type(t))
+    if unexpected:
+        raise ValueError(f"{path}: refusing to load unexpected types {unexpected}")
+    model = sio.load(path, trusted=sorted(untrusted))
+    if not isinstance(model, PageModel):
+        raise ValueError(f"{path}: not a scamscan model")
+    return model
+
+
+def _known_library_type(name: str) -> bool:
+    """scikit-learn / numpy / scipy types skops does not trust by default but we use."""
+    return name.startswith(("sklearn.", "numpy.", "scipy.")) or name in {"builtins.slice"}
+
+
+@contextmanager
+def _lock(model_dir: Path):
+    """One trainer at a time: parallel workers wait for the first to finish."""
+    model_dir.mkdir(parents=True, exist_ok=True)
+    with (model_dir / ".lock").open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _cached_version(model_dir: Path) -> str | None:
+    try:
+        return json.loads((model_dir / CARD_FILE).read_text("utf-8")).get("version")
+    except (OSError, ValueError):
+        return None
+
+
+def train_default(model_dir: Path, sites_dir: Path | None = None) -> PageModel:
+    """Train on a corpus (default: the bundled one) and save to ``model_dir``."""
+    version = corpus_fingerprint(sites_dir)
+    log.info("training model %s from the bundled corpus", version)
+    model = train(corpus_training_examples(sites_dir), version=version)
+    save(model, model_dir)
+    log.info("model %s saved to %s (%.1f s)", version, model_dir, model.card["training_seconds"])
+    return model
+
+
+class Scorer:
+    """A loaded model and everything needed to explain its scores."""
+
+    def __init__(self, model: PageModel):
+        self.model = model
+        self.version = model.version
+        self.card = model.card
+        self.thresholds = dict(model.thresholds)
+        self._col = solicitation_column(model.text_model)
+        self._names = feature_names(model.text_model)
+        self._weights = class_weights(model.text_model, POSITIVE)
+
+    @classmethod
+    def load(cls, model_dir: Path) -> Scorer:
+        return cls(load_model(Path(model_dir)))
+
+    @classmethod
+    def default(cls, model_dir: Path | None = None) -> Scorer:
+        """The bundled model: cached if up to date with the corpus, trained otherwise."""
+        model_dir = model_dir or default_model_dir()
+        version = corpus_fingerprint()
+        if _cached_version(model_dir) == version:
+            return cls.load(model_dir)
+        with _lock(model_dir):
+            if _cached_version(model_dir) == version:  # another process trained it meanwhile
+                return cls.load(model_dir)
+            return cls(train_default(model_dir))
+
+    # scoring
+
+    def suggestion(self, score: float) -> str:
+        if score >= self.thresholds["block"]:
+            return "block"
+        if score >= self.thresholds["review"]:
+            return "review"
+        return "pass"
+
+    def _final_scores(self, docs: list[Document]) -> tuple[np.ndarray, np.ndarray, list, list]:
+        page_proba, unit_ps, doc_units = score_pages(self.model.text_model, docs)
+        x = np.vstack(
+            [
+                aggregate_features(
+                    page_proba[i, self._col], unit_ps[i], [u.place for u in doc_units[i]]
+                )
+                for i in range(len(docs))
+            ]
+        )
+        final = self.model.aggregator.predict_proba(x)[:, 1]
+        return final, page_proba, unit_ps, doc_units
+
+    def score(
+        self, text: str | None = None, html: str | None = None, url: str | None = None
+    ) -> dict:
+        """One page (plain text, or HTML and its URL) -> the result; InputRejected if unusable."""
+        return self._results([document(text, html, url)])[0]
+
+    def score_many(self, docs: Iterable[dict], batch: int = 64) -> Iterator[dict]:
+        """Results in input order; a doc that cannot be scored gives {"error": message}."""
+        pending: list[tuple[int, Document | str]] = []
+        for item in docs:
+            try:
+                if not isinstance(item, dict):
+                    raise InputRejected("each document must be an object with text or html")
+                pending.append(
+                    (len(pending), document(item.get("text"), item.get("html"), item.get("url")))
+                )
+            except InputRejected as exc:
+                pending.append((len(pending), str(exc)))
+            if len(pending) >= batch:
+                yield from self._batch(pending)
+                pending = []
+        if pending:
+            yield from self._batch(pending)
+
+    def _batch(self, pending: list[tuple[int, Document | str]]) -> Iterator[dict]:
+        docs = [d for _, d in pending if isinstance(d, Document)]
+        results = iter(self._results(docs)) if docs else iter(())
+        for _, d in pending:
+            yield next(results) if isinstance(d, Document) else {"error": d}
+
+    def solicitation_scores(self, texts: list[str]) -> np.ndarray:
+        """Calibrated P(solicitation) for plain texts, batched (for evaluation)."""
+        docs = [document(text=t) for t in texts]
+        return self._final_scores(docs)[0]
+
+    def _results(self, docs: list[Document]) -> list[dict]:
+        final, page_proba, unit_ps, doc_units = self._final_scores(docs)
+        classes = list(self.model.text_model.classes_)
+        features = self.model.text_model.named_steps["features"].transform([d.text for d in docs])
+        out = []
+        for i, doc in enumerate(docs):
+            score = float(final[i])
+            if score >= 0.5:
+                label = POSITIVE
+            else:
+                others = [(page_proba[i, j], c) for j, c in enumerate(classes) if c != POSITIVE]
+                label = max(others)[1] if others else "informational"
+            out.append(
+                {
+                    "score": round(score, 6),
+                    "label": label,
+                    "suggestion": self.suggestion(score),
+                    "signals": [
+                        {
+                            "code": s.code,
+                            "spans": [
+                                {"start": sp.start, "end": sp.end, "text": sp.text}
+                                for sp in s.spans
+                            ],
+                        }
+                        for s in detect_signals(doc.text)
+                    ],
+                    "contacts": [
+                        {
+                            "kind": c.kind,
+                            "value": c.value,
+                            "start": c.start,
+                            "end": c.end,
+                            "text": c.text,
+                        }
+                        for c in find_contacts(doc.text)
+                    ],
+                    "blocks": self._top_blocks(unit_ps[i], doc_units[i]),
+                    "terms": self._top_terms(features[i]),
+                    "model": self.version,
+                }
+            )
+        return out
+
+    @staticmethod
+    def _top_blocks(unit_ps: np.ndarray, doc_units: list) -> list[dict]:
+        order = np.argsort(-unit_ps, kind="stable")[:TOP_BLOCKS]
+        return [
+            {
+                "index": int(k),
+                "place": doc_units[k].place,
+                "start": doc_units[k].start,
+                "end": doc_units[k].end,
+                "score": round(float(unit_ps[k]), 6),
+            }
+            for k in order
+        ]
+
+    def _top_terms(self, row) -> list[dict]:
+        """The features that pushed this page most towards solicitation (value x weight)."""
+        row = row.tocsr()
+        contrib = row.data * self._weights[row.indices]
+        order = np.argsort(-contrib, kind="stable")[:TOP_TERMS]
+        return [
+            {"term": str(self._names[row.indices[k]]), "weight": round(float(contrib[k]), 6)}
+            for k in order
+            if contrib[k] > 0
+        ]

@@ -1,0 +1,707 @@
+"""Named, explainable signal detectors for recovery-service (回收) pages.
+
+The classifier has to say *why* a page looks like a solicitation, so evidence is
+collected as named signals, each with the exact spans of the original text that
+triggered it (``original[span.start:span.end] == span.text``), ready to be
+highlighted for a moderator.
+
+Positive evidence (a solicitation): ``contact_handle``, ``contact_only``,
+``off_platform_payment``, ``upfront_fee``, ``above_face_value``, ``urgency``,
+``fake_guarantee``, ``keyword_stuffing``.
+Negative evidence (informational or platform): ``warning_context``,
+``official_contact``, ``onsite_flow``, ``icp``.
+
+Matching runs once over the normalised text (``classifier.normalize``: full-width,
+traditional characters and disguised app names already folded), and every span is
+mapped back to the original. Anti-fraud pages quote the scams they warn about, so
+the "calls to action" (``contact_only``, ``off_platform_payment``, ``urgency``,
+``fake_guarantee``) ignore matches that sit inside a warning sentence; what the
+page *describes* (``upfront_fee``, ``above_face_value``) is still reported, and
+``warning_context`` tells the classifier to discount it.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from classifier import contacts as _contacts
+from classifier.normalize import Normalized, normalize
+
+__all__ = [
+    "CODES",
+    "NEGATIVE_CODES",
+    "POSITIVE_CODES",
+    "Signal",
+    "Span",
+    "detect_signals",
+    "in_warning_context",
+]
+
+POSITIVE_CODES = (
+    "contact_handle",
+    "contact_only",
+    "off_platform_payment",
+    "upfront_fee",
+    "above_face_value",
+    "urgency",
+    "fake_guarantee",
+    "keyword_stuffing",
+)
+NEGATIVE_CODES = ("warning_context", "official_contact", "onsite_flow", "icp")
+CODES = POSITIVE_CODES + NEGATIVE_CODES
+
+#: Contact kinds that are a person to talk to (``payment`` is money, ``url`` a link).
+_PERSONAL_KINDS = frozenset({"wechat", "qq", "phone", "telegram"})
+_HANDLE_KINDS = _PERSONAL_KINDS | {"payment"}
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A stretch of the original text: ``original[start:end] == text``."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(slots=True)
+class Signal:
+    """One fired signal and every place in the original text that fired it."""
+
+    code: str
+    spans: list[Span] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- vocabulary
+# All patterns run on normalised text: lower-case ASCII, NFKC (so "：" is ":"),
+# simplified characters, decorations (★) dropped, 薇信/vx/+v folded to 微信, 扣扣 to qq.
+
+_CN_NUM = "零一二两三四五六七八九十百千万"
+
+
+def _each(prefixes: str, rest: str = "") -> str:
+    """``p1rest|p2rest|…``: every branch led by a literal, so ``re`` can skip ahead fast.
+
+    A branch that starts with a group, class or look-around makes ``re`` try the
+    whole pattern at every position (5-10x slower on a 5 KB page).
+    """
+    return "|".join(p + rest for p in prefixes.split("|"))
+
+
+#: A call to contact a person. Bare 加 only before something to add (加油卡 is a card).
+_CONTACT_CALL = re.compile(
+    _each(r"\+|加", r"\s?(?:微信|qq|我|好友|群|telegram|企鹅|微)")
+    + "|"
+    + _each(r"\+|加", r"(?=\s*(?:v(?![a-z])|:|[a-z0-9]))")
+    + r"|添加|联系|咨询|私聊|私信|私我|找我|找老板|扫码|扫一扫|详聊|来撩|滴滴|戳我|打电话|致电"
+    r"|拨打|电联|备注|发给我|发过来|发我|直接发|报价|在线交谈|发起会话|问价|询价|call|搜索|打(?=\d)"
+    # a buyer's offer next to a handle is the call: "长期收 … 电话 138…", "价格好说"
+    r"|长期收|大量收|高价收|都收|急收|现收|收购|回收|收卡|价格好|面议|给价|找他|找老|在线|留言|发到|发给|直接加|加个|加一下|加下"
+)
+#: Paying or being paid outside a platform.
+_OFF_PLATFORM = re.compile(
+    r"扫码(?:付|支付|转|给|打款)|转账(?:到|给|至)|转(?:到|给)(?:我|老板|对方|本人)|直接转账|先转账|"
+    + _each("微信|支付宝|银行卡", "转账(?!记录)")
+    + r"|收款码|收款二维码|收款账[号户]|支付宝(?:账号|帐号)"
+    r"|钱包地址|u地址|usdt|泰达币|trc-?20|erc-?20|"
+    + _each("走|收|换|结|付", "u(?![a-z])")
+    + r"|u(?:结算|商|结)|u(?<=\du)(?![a-z0-9])|u(?<=\d u)(?![a-z0-9])"
+    r"|口令红包|红包(?:结算|付款|支付)"
+    r"|私下(?:交易|转账|结算|付款)|线下(?:转账|结算|付款)|当面(?:结算|付款|交易)|现款现结"
+    r"|打款(?:到|给)你"
+)
+#: Pay first: 先付/先交/先转 … a fee; fees that only exist in scams stand alone.
+_FEE_WORD = (
+    r"手续费|保证金|解冻费|解冻金|激活费|押金|会员费|服务费|认证费|验证费|税费|通道费|刷流水|年费"
+)
+_UPFRONT = re.compile(
+    _each(
+        "先|预先|提前|需先|要先|须先|得先|首先",
+        r"\s?(?:付|交|转|缴|支付|缴纳|打|垫付|扫码付)"
+        rf"[^。!?\n]{{0,14}}?(?:{_FEE_WORD}|[{_CN_NUM}\d]+\s?(?:元|块|u)"
+        rf"(?:[^。!?\n,]{{0,4}}?(?:{_FEE_WORD}))?|钱|款)",
+    )
+    + "|解冻费|解冻金|激活费|"
+    + _each("缴纳|交|付|缴|扫码支付", r"[^。!?\n,]{0,8}?(?:保证金|押金|会员(?:服务)?费|年费)")
+    + "|"
+    + _each("开通|升级", r"[^。!?\n]{0,6}会员[^。!?\n]{0,10}(?:缴纳|交|付)")
+)
+#: Negations right before a fee word ("零手续费", "不收任何手续费", "无需押金").
+_FEE_NEGATED = re.compile(
+    r"(?:零|免|无|不收|不收取|不需要|无需|不用|从不收|不要求|没有)[^。!?\n]{0,4}\Z"
+)
+#: Rates at or above face value.
+_ABOVE_WORDS = re.compile(
+    r"溢价|高于面值|超过面值|超面值|面值以上|比面值(?:还)?高|高过面值|满面值|按面值(?:收|回收|结)"
+    r"|原价(?:收|回收)|等价回收|全额回收|不打折|一比一|1\s?[:比]\s?1(?![\d.])"
+    r"|一百(?:元)?(?:面值)?\s?(?:收|给|兑|换|结)\s?一百(?:零[一二三四五六七八九]|[一二]十)?"
+    r"|百分之(?:一)?百(?:零[一二三四五])?(?:以上)?(?=\s?(?:收|回收|给|结|兑|以上))|全额(?:给|收|结)"
+    r"|按一百(?:收|给|结)|给一百(?![一二三四五六七八九])"
+)
+#: "100收101", "100元面值给102": found from the verb, the first number is looked up before it.
+_PAIR_VERB = re.compile(_each("收|给|兑|换|结", r"(?<=[\d元值 ].)\s?(\d{2,5})(?:\.\d+)?(?![\d.%])"))
+_PAIR_BEFORE = re.compile(r"(?<![\d.])(\d{2,5})\s?(?:元)?\s?(?:面值)?\s?\Z")
+_PERCENT_SIGN = re.compile(r"%(?<=\d%)|%(?<=\d %)")
+_PERCENT_BEFORE = re.compile(r"(?<![\d.])(\d{2,3}(?:\.\d+)?)\s?\Z")
+#: "100%" is also a claim ("100%安全", "100%到账"): a rate needs price words around it.
+_NOT_RATE_AFTER = re.compile(
+    r"\s?(?:安全|到账|成功|正品|真实|保密|放心|满意|靠谱|诚信|保证|可靠|回款|原创|保障|真|准确|覆盖"
+    r"|是|都|的人|的用户|用户|退|赔|可|会|免|无|不|兑现率|的概率|概率)"
+)
+_RATE_BEFORE = re.compile(
+    r"(?:收|价|面值|给|按|折|比例|兑|回收|结算|报价|高达|最高|约|合)[^。\n]{0,10}\Z"
+)
+_RATIO = re.compile(
+    _each("收|兑|给|比例|汇率|按", r"[^。\n\d]{0,6}(?<![\d.])1\.0([0-9]{1,2})(?![\d.])")
+)
+#: Pressure to act now.
+_URGENCY = re.compile(
+    r"限时|今[天日晚](?:最后|截止|有效|前|收满|全要|特价)|名额有限|额度有限|数量有限|马上|速来|速度来|速度联系"
+    r"|秒结|秒到|秒收|秒回|秒付|抓紧|先到先得|过时不候|仅限今|最后\d*天|今晚[\d"
+    + _CN_NUM
+    + r"]*点前"
+    r"|收满(?:即|就)停|急收|火速|赶紧|错过(?:今天|这次|就)|随时(?:涨价|停收|截止)|手慢无"
+)
+#: Claims of trustworthiness nobody can check ("N年老店" is extended back over N).
+_GUARANTEE = re.compile(
+    r"诚信(?:老店|经营|回收|收卡|第一|交易|为本|商家)|年(?:老店|信誉|诚信)|老店"
+    r"|假一赔[\d" + _CN_NUM + r"]+|安全诚信|信誉(?:保证|第一|保障|你去|好)|不成功不收费|口碑第一"
+    r"|绝对安全|百分百安全|100%安全|安全放心|放心交易|永不拖欠|包赔|到账慢赔|不到账赔"
+    r"|不压款|不拖款|一分不少|不坑人|值得信赖"
+)
+#: The platform does the trade itself.
+_ONSITE = re.compile(
+    r"在线提交|提交卡密|提交订单|提交回收|批量提交|自动验卡|自动结算|系统验卡|验卡成功|订单号|订单查询"
+    r"|我的订单|订单详情|订单状态|结算到(?:您的)?(?:支付宝|银行卡|账户|余额)|提现到|绑定银行卡"
+    r"|绑定支付宝|寄售|上传卡密|选择面值|选择卡种|回收记录|个人中心|会员中心|工单"
+    r"|卡号[^。\n]{0,20}卡密[^。\n]{0,20}提交"
+)
+#: "京ICP备12345678号-1": found from "icp", the province character is taken before it.
+_ICP = re.compile(r"icp(?<![a-z]icp)\s?[备证]\s?\d{4,}\s?号(?:-\d+)?")
+_ICP_PROVINCE = re.compile(r"[\u4e00-\u9fff]\s?\Z")
+
+#: Warning cues. Weak ones (不要 / 别 / 勿) only with an action after them.
+_WARN_STRONG = frozenset(
+    [
+        "警惕",
+        "谨防",
+        "小心",
+        "当心",
+        "提防",
+        "防范",
+        "骗局",
+        "诈骗",
+        "反诈",
+        "防骗",
+        "切勿",
+        "千万别",
+        "千万不要",
+        "曝光",
+        "骗子",
+        "上当",
+        "受骗",
+        "被骗",
+        "套路",
+        "陷阱",
+        "骗术",
+        "虚假",
+        "冒充",
+        "举报",
+        "报警",
+        "别信",
+        "勿信",
+        "不要相信",
+        "不要轻信",
+        # describing a scam rather than making one
+        "话术",
+        "催促",
+        "诱导",
+        "诱骗",
+        "谎称",
+        "自称",
+        "声称",
+        "嫌疑人",
+        "受害人",
+        "受害者",
+        "骗取",
+        "可疑",
+        "不可信",
+        "不靠谱",
+        "防诈",
+        "避免",
+        "不建议",
+        "远离",
+        "敬而远之",
+        "风险提示",
+    ]
+)
+_WARN_CUE = re.compile(
+    "|".join(sorted(_WARN_STRONG, key=len, reverse=True))
+    + "|"
+    + _each(
+        "不要|别|勿|不能|不会",
+        r"\s?(?:随便|轻易|私自|主动)?\s?(?:加|添加|相信|轻信|扫|转账|转钱|付|先付|交"
+        r"|透露|提供|告诉|点击|私下|把卡密|发卡密|泄露)",
+    )
+)
+#: Scammers borrow the words: "谨防假冒 认准本人微信", "拒绝骗子 诚信交易".
+_WARN_FAKE = re.compile(
+    _each("谨防|小心|警惕", r"(?:假冒|冒充|同行)?[^。\n]{0,6}(?:认准|唯一|本人|本店|老板)")
+    + "|"
+    + _each("拒绝|不是|绝不|从不|非|不当|防", "骗子")
+    + "|绝不骗人|不玩套路|没有套路|无套路|不坑"
+)
+
+#: What a warning is about: scam phrases (any positive match counts too).
+_SCAM_TOPIC = re.compile(
+    r"微信|qq|好友|私聊|私下|陌生|高价|溢价|秒结|秒到|先付|先交|先转|手续费|保证金|解冻|激活费|扫码"
+    r"|转账|卡密|验证码|收款码|回收|收卡|客服|电话|链接|二维码|面值|红包|usdt|返利|刷单"
+)
+#: Quoted words: a quote near a warning cue is the scam being quoted.
+_QUOTE = re.compile(r"“[^”\n]{1,120}”|\"[^\"\n]{1,120}\"|「[^」\n]{1,120}」|『[^』\n]{1,120}』")
+#: How far (normalised characters) a quote may stand from a warning cue.
+_QUOTE_WINDOW = 150
+_TERMINATORS = "。!?;\n"
+_SENTENCE_END = re.compile(r"[。!?;\n]")
+#: How far (normalised characters) a call to contact may stand from its handle.
+_CALL_WINDOW = 40
+#: How far a scam phrase may stand from a warning cue outside its sentence: only touching.
+#: A wider window let nav links ("防骗曝光") pick up the next, unrelated line.
+_WARN_WINDOW = 0
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+class _Text:
+    """The normalised text plus per-page caches (warning cues and ranges), built once."""
+
+    __slots__ = ("_cues", "_warning", "_warning_original", "norm", "text")
+
+    def __init__(self, norm: Normalized) -> None:
+        self.norm = norm
+        self.text = norm.text
+        self._warning: list[tuple[int, int]] | None = None
+        self._warning_original: list[tuple[int, int]] | None = None
+        self._cues: list[tuple[int, int, bool]] | None = None
+
+    def sentence(self, pos: int) -> tuple[int, int]:
+        """The sentence (between terminators) holding normalised position ``pos``.
+
+        Looked up on demand: a page has far more terminators than lookups.
+        """
+        text = self.text
+        start = max(text.rfind(c, 0, pos) for c in _TERMINATORS) + 1
+        end = _SENTENCE_END.search(text, pos)
+        return start, end.start() if end else len(text)
+
+    def line(self, pos: int) -> tuple[int, int]:
+        text = self.text
+        end = text.find("\n", pos)
+        return text.rfind("\n", 0, pos) + 1, end if end >= 0 else len(text)
+
+    def span(self, start: int, end: int) -> Span:
+        a, b = self.norm.span(start, end)
+        return Span(a, b, self.norm.original[a:b])
+
+    # ----------------------------------------------------------------- warnings
+
+    def cues(self) -> list[tuple[int, int, bool]]:
+        """(start, end, strong) of every genuine warning cue (computed once)."""
+        if self._cues is not None:
+            return self._cues
+        text = self.text
+        found = list(_WARN_CUE.finditer(text))
+        fakes = [(m.start(), m.end()) for m in _WARN_FAKE.finditer(text)] if found else []
+        out = []
+        for m in found:
+            if any(a <= m.start() < b for a, b in fakes):
+                continue
+            out.append((m.start(), m.end(), m.group() in _WARN_STRONG))
+        self._cues = out
+        return out
+
+    def warning_ranges(self) -> list[tuple[int, int]]:
+        """Normalised ranges that are warning talk: a cue's sentence, a strong cue's line.
+
+        A sentence ending in ":" carries its warning into the next sentence ("骗子号码曝光:
+        ⏎ abc123"). Ranges are sorted and merged.
+        """
+        if self._warning is not None:
+            return self._warning
+        ranges = []
+        for start, _end, strong in self.cues():
+            a, b = self.line(start) if strong else self.sentence(start)
+            s_a, s_b = self.sentence(start)
+            a, b = min(a, s_a), max(b, s_b)
+            if b < len(self.text) and self.text[b - 1 : b] == ":":
+                b = self.sentence(b + 1)[1]
+            ranges.append((a, b))
+        strong = [(a, b) for a, b, is_strong in self.cues() if is_strong]
+        if strong:
+            starts = [a for a, _ in strong]
+            for m in _QUOTE.finditer(self.text):
+                k = bisect_left(starts, m.start() - _QUOTE_WINDOW)
+                if k < len(starts) and starts[k] <= m.end() + _QUOTE_WINDOW:
+                    ranges.append((m.start(), m.end()))
+        self._warning = _merge(ranges)
+        return self._warning
+
+    def in_warning(self, start: int, end: int) -> bool:
+        """Whether normalised ``[start, end)`` lies inside one warning range."""
+        return _inside(self.warning_ranges(), start, end)
+
+    def in_warning_original(self, start: int, end: int) -> bool:
+        """Whether original ``[start, end)`` lies inside one warning range."""
+        if self._warning_original is None:
+            self._warning_original = [self.norm.span(a, b) for a, b in self.warning_ranges()]
+        return _inside(self._warning_original, start, end)
+
+
+def _inside(ranges: list[tuple[int, int]], start: int, end: int) -> bool:
+    k = bisect_right(ranges, (start, 1 << 62)) - 1
+    return k >= 0 and ranges[k][0] <= start and end <= ranges[k][1]
+
+
+def _merge(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for a, b in sorted(ranges):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def _matches(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in pattern.finditer(text)]
+
+
+def _near_any(
+    items: list[tuple[int, int]], others: list[tuple[int, int]], window: int
+) -> list[tuple[int, int]]:
+    """The ``items`` that come within ``window`` characters of one of ``others`` (sorted)."""
+    if not others:
+        return []
+    longest = max(b - a for a, b in others)
+    near = []
+    for start, end in items:
+        k = bisect_left(others, (start - window - longest, 0))
+        for a, b in others[k:]:
+            if a > end + window:
+                break
+            if b >= start - window:
+                near.append((start, end))
+                break
+    return near
+
+
+# --------------------------------------------------------------------------- detectors
+
+
+def _upfront(text: str) -> list[tuple[int, int]]:
+    out = []
+    for m in _UPFRONT.finditer(text):
+        if _FEE_NEGATED.search(text, max(0, m.start() - 8), m.start()):
+            continue
+        out.append((m.start(), m.end()))
+    return out
+
+
+_DIGIT_OR_DOT = frozenset("0123456789.")
+_YEAR_DIGITS = frozenset("0123456789" + _CN_NUM)
+
+
+def _guarantee(text: str) -> list[tuple[int, int]]:
+    """Guarantee claims; "N年老店" reaches back over the number of years."""
+    out = []
+    for m in _GUARANTEE.finditer(text):
+        start = m.start()
+        if text.startswith("年", start):
+            while start and text[start - 1] in _YEAR_DIGITS:
+                start -= 1
+            if start == m.start():
+                continue
+        out.append((start, m.end()))
+    return out
+
+
+#: Words that make an on-site step this site's own, not one described in an article.
+_SELF = re.compile(r"本站|本平台|我们|我司|登录后|点击|下方|您的订单|您可")
+_UI_LINE = 30  # a line this short holding the phrase is a button, menu or form label
+
+
+def _onsite(doc: _Text) -> list[tuple[int, int]]:
+    """On-site flow phrases on a button, menu or form line, or said of the site itself."""
+    out = []
+    for m in _ONSITE.finditer(doc.text):
+        a, b = doc.line(m.start())
+        if b - a <= _UI_LINE or _SELF.search(doc.text, *doc.sentence(m.start())):
+            out.append((m.start(), m.end()))
+    return out
+
+
+_AMOUNT_CHARS = frozenset("0123456789. ")
+
+
+def _off_platform(text: str) -> list[tuple[int, int]]:
+    """Off-platform payment phrases; an amount in U ("14.02U") is reported with its number."""
+    out = []
+    for m in _OFF_PLATFORM.finditer(text):
+        start = m.start()
+        if m.group() == "u":
+            while start and text[start - 1] in _AMOUNT_CHARS:
+                start -= 1
+            while text[start] == " ":
+                start += 1
+        out.append((start, m.end()))
+    return out
+
+
+def _icp(text: str) -> list[tuple[int, int]]:
+    out = []
+    for m in _ICP.finditer(text):
+        province = _ICP_PROVINCE.search(text, max(0, m.start() - 2), m.start())
+        out.append((province.start() if province else m.start(), m.end()))
+    return out
+
+
+#: A rate table: another percentage of 80-99.9 close by makes "100.2%" a rate too.
+_RATE_TABLE_WINDOW = 40
+_ANY_PERCENT = re.compile(r"(\d{2}(?:\.\d+)?)\s?%")
+
+
+def _beside_normal_rate(text: str, start: int, end: int) -> bool:
+    lo, hi = max(0, start - _RATE_TABLE_WINDOW), end + _RATE_TABLE_WINDOW
+    return any(80 <= float(m.group(1)) < 100 for m in _ANY_PERCENT.finditer(text, lo, hi))
+
+
+def _above_face(text: str) -> list[tuple[int, int]]:
+    """At or above face value: words, "100收101" pairs, ≥100% rates, 1.0x ratios."""
+    out = _matches(_ABOVE_WORDS, text)
+    for m in _PAIR_VERB.finditer(text):
+        first = _PAIR_BEFORE.search(text, max(0, m.start() - 12), m.start())
+        if first is None:
+            continue
+        low, high = int(first.group(1)), int(m.group(m.lastindex or 0))
+        if low >= 50 and low <= high <= low * 1.3:
+            out.append((first.start(), m.end()))
+    for m in _PERCENT_SIGN.finditer(text):
+        number = _PERCENT_BEFORE.search(text, max(0, m.start() - 12), m.start())
+        if number is None:
+            continue
+        value = float(number.group(1))
+        if not 100 <= value <= 130 or _NOT_RATE_AFTER.match(text, m.end()):
+            continue
+        start = number.start()
+        before = text[max(0, start - 12) : start]
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", m.end())
+        cell = text[line_start : line_end if line_end >= 0 else len(text)].strip()
+        if (
+            _RATE_BEFORE.search(before)
+            or cell == text[start : m.end()]
+            or _beside_normal_rate(text, start, m.end())
+        ):
+            out.append((start, m.end()))
+    for m in _RATIO.finditer(text) if "1.0" in text else ():
+        digits = m.lastindex or 0
+        out.append((m.start(digits) - 3, m.end(digits)))
+    return out
+
+
+_SEPARATORS = " ,、/|"
+_SEPARATOR = re.compile(r"[ ,、/|]+")
+_PHRASE = r"[a-z0-9\u4e00-\u9fff]{2,12}"
+_LIST_RUN = re.compile(rf"[ ,、/|]+{_PHRASE}(?:[ ,、/|]+{_PHRASE}){{3,}}(?![a-z0-9\u4e00-\u9fff])")
+_PHRASE_BEFORE = re.compile(rf"(?<![a-z0-9\u4e00-\u9fff]){_PHRASE}\Z")
+_STUFF_ANCHOR = re.compile(r"回收|变现|兑现|收购|高价|秒结|急收")
+_LIST_MIN = 5  # phrases in a keyword list
+_STUFF_LIST_SHARED = 4  # phrases in one list sharing the same two-character word
+_STUFF_LIST_TOTAL = 2  # such lists on a page (or one list with 7+ sharing phrases)
+_STUFF_REPEATS = 8  # repeats of one 4-character phrase before density is checked
+_STUFF_DENSITY = 0.10  # share of the text taken by that phrase
+
+
+#: Trade words a keyword list repeats; a line needs this many of them to be searched.
+_LIST_ANCHOR = re.compile(r"回收|收购|变现|兑现|卡密|高价|秒结|急收|提现|收卡|卡券")
+_LIST_ANCHORS = 3
+
+
+def _line_end(text: str, pos: int) -> int:
+    end = text.find("\n", pos)
+    return end if end >= 0 else len(text)
+
+
+def _phrase_lists(text: str) -> Iterator[tuple[int, int, int]]:
+    """(start, end, phrases sharing the commonest word) of each run of short phrases.
+
+    Only lines with a few trade words (回收, 高价, 卡密 …) are searched: a separator
+    is common, a keyword list is rare. A run is found from its first separator; the
+    phrase before that separator is then taken in by hand.
+    """
+    per_line: Counter[int] = Counter(
+        text.rfind("\n", 0, m.start()) + 1 for m in _LIST_ANCHOR.finditer(text)
+    )
+    runs = (
+        m
+        for line_start, count in sorted(per_line.items())
+        if count >= _LIST_ANCHORS
+        for m in _LIST_RUN.finditer(text, line_start, _line_end(text, line_start))
+    )
+    for m in runs:
+        first = _PHRASE_BEFORE.search(text, max(0, m.start() - 13), m.start())
+        if first is not None:
+            start = first.start()
+        else:
+            run = m.group()
+            start = m.start() + len(run) - len(run.lstrip(_SEPARATORS))
+        phrases = _SEPARATOR.split(text[start : m.end()])
+        if len(phrases) < _LIST_MIN:
+            continue
+        # Keyword lists share a head or a tail word: "京东卡回收 油卡回收", "高价收E卡 高价收油卡".
+        ends: Counter[str] = Counter()
+        for p in phrases:
+            ends.update({p[:2], p[-2:]})
+        yield start, m.end(), ends.most_common(1)[0][1]
+
+
+def _keyword_stuffing(text: str) -> list[tuple[int, int]]:
+    """Keyword lists ("京东卡回收 油卡回收 话费回收 …") and one phrase repeated densely."""
+    spans = []
+    long_list = False
+    for start, end, shared in _phrase_lists(text):
+        if shared >= _STUFF_LIST_SHARED:
+            spans.append((start, end))
+            long_list = long_list or shared >= 7
+    if len(spans) >= _STUFF_LIST_TOTAL or long_list:
+        return spans
+    # The top phrase repeats at most once per trade word: too few words, no stuffing.
+    if len(_STUFF_ANCHOR.findall(text)) < max(_STUFF_REPEATS, _STUFF_DENSITY * len(text) / 4):
+        return []
+    grams: Counter[str] = Counter()
+    for m in _STUFF_ANCHOR.finditer(text):
+        a, b = m.start(), m.end()
+        grams.update(g for g in (text[max(0, a - 2) : b], text[a : b + 2]) if len(g) == 4)
+    if not grams:
+        return []
+    gram, count = grams.most_common(1)[0]
+    if count >= _STUFF_REPEATS and count * 4 / len(text) >= _STUFF_DENSITY:
+        return [(m.start(), m.end()) for m in re.finditer(re.escape(gram), text)]
+    return []
+
+
+def _find_handles(norm: Normalized) -> list[_contacts.Contact]:
+    """Personal handles and payment accounts, from the already normalised text."""
+    return [c for c in _contacts.find_contacts(norm) if c.kind in _HANDLE_KINDS]
+
+
+# --------------------------------------------------------------------------- API
+
+
+def _spans(doc: _Text, found: Iterable[tuple[int, int]]) -> list[Span]:
+    out = {doc.span(a, b) for a, b in found if b > a}
+    return sorted(out, key=lambda s: (s.start, s.end))
+
+
+def _original_spans(original: str, found: Iterable[tuple[int, int]]) -> list[Span]:
+    out = {Span(a, b, original[a:b]) for a, b in found if b > a}
+    return sorted(out, key=lambda s: (s.start, s.end))
+
+
+def _outside_warnings(doc: _Text, found: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    return [(a, b) for a, b in found if not doc.in_warning(a, b)]
+
+
+def _detect(doc: _Text) -> Iterator[tuple[str, list[Span]]]:
+    """Each code with its spans (maybe none), in ``CODES`` order.
+
+    Contacts come back from ``find_contacts`` in original offsets, so everything
+    compared with them (calls to contact, warning ranges) is compared there too.
+    """
+    text = doc.text
+    original = doc.norm.original
+    contacts = _find_handles(doc.norm)
+    yield "contact_handle", _original_spans(original, ((c.start, c.end) for c in contacts))
+
+    onsite = _onsite(doc)
+    free_handles = sorted(
+        (c.start, c.end)
+        for c in contacts
+        if c.kind in _PERSONAL_KINDS and not doc.in_warning_original(c.start, c.end)
+    )
+    if free_handles and not onsite:
+        calls = _outside_warnings(doc, _matches(_CONTACT_CALL, text))
+        calls_original = [doc.norm.span(a, b) for a, b in calls]
+        used_calls = _near_any(calls_original, free_handles, _CALL_WINDOW)
+        used_handles = _near_any(free_handles, used_calls, _CALL_WINDOW)
+        if used_handles:
+            yield "contact_only", _original_spans(original, used_handles + used_calls)
+
+    off = _outside_warnings(doc, _off_platform(text))
+    accounts = [
+        (c.start, c.end)
+        for c in contacts
+        if c.kind == "payment" and not doc.in_warning_original(c.start, c.end)
+    ]
+    yield (
+        "off_platform_payment",
+        _original_spans(original, [doc.norm.span(a, b) for a, b in off] + accounts),
+    )
+
+    upfront = _upfront(text)
+    above = _above_face(text)
+    yield "upfront_fee", _spans(doc, upfront)
+    yield "above_face_value", _spans(doc, above)
+    urgency = _outside_warnings(doc, _matches(_URGENCY, text))
+    yield "urgency", _spans(doc, urgency)
+    guarantee = _outside_warnings(doc, _guarantee(text))
+    yield "fake_guarantee", _spans(doc, guarantee)
+    yield "keyword_stuffing", _spans(doc, _outside_warnings(doc, _keyword_stuffing(text)))
+
+    # Negative evidence.
+    cues = doc.cues()
+    topics = sorted(_matches(_SCAM_TOPIC, text) + off + upfront + above) if cues else []
+    warn, other_cues = [], []
+    for a, b, _strong in cues:
+        s_a, s_b = doc.sentence(a)
+        (warn if _has_between(topics, s_a, s_b) else other_cues).append((a, b))
+    warn += _near_any(other_cues, topics, _WARN_WINDOW)
+    yield "warning_context", _spans(doc, warn)
+    officials = _contacts.find_official_contacts(doc.norm)
+    yield "official_contact", _original_spans(original, ((c.start, c.end) for c in officials))
+    yield "onsite_flow", _spans(doc, onsite)
+    yield "icp", _spans(doc, _icp(text))
+
+
+def _has_between(sorted_spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    k = bisect_left(sorted_spans, (start, start))
+    return k < len(sorted_spans) and sorted_spans[k][0] < end
+
+
+def detect_signals(text: str) -> list[Signal]:
+    """Every signal that fires on ``text``, in ``CODES`` order, with original spans."""
+    doc = _Text(normalize(text))
+    return [Signal(code, spans) for code, spans in _detect(doc) if spans]
+
+
+@lru_cache(maxsize=8)
+def _doc(text: str) -> _Text:
+    return _Text(normalize(text))
+
+
+def in_warning_context(text: str, start: int, end: int) -> bool:
+    """Whether original ``text[start:end]`` sits inside a warning sentence or quote.
+
+    Lets the classifier discount a handle that an anti-fraud page quotes
+    (警惕"加微信 abc123 高价回收"骗局). Per-text work is cached, so asking about
+    every handle of one page normalises it once.
+    """
+    if not 0 <= start <= end <= len(text):
+        raise IndexError(f"span [{start}, {end}) outside 0..{len(text)}")
+    return _doc(text).in_warning_original(start, end)

@@ -1,0 +1,223 @@
+"""Training the page model: text model, block-aware aggregation, thresholds from held-out folds.
+
+1. The text model (``classifier.model``) learns page labels from page texts.
+2. Out of fold (folds grouped by site), every page and every *unit* of it (a run
+   of blocks of one place: the footer, a widget, part of the article) is scored.
+3. A small logistic regression turns [page score, best unit score, where that
+   unit sits] into the calibrated probability that the page solicits: a
+   content-farm article with one soliciting footer scores high because its
+   footer does.
+4. Thresholds come from out-of-fold final scores: ``review`` keeps recall of
+   solicitations at or above 98%, ``block`` keeps precision at or above 99%.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+from sklearn.pipeline import Pipeline
+
+from classifier.document import Block, Document, from_html, units
+from classifier.model import SEED, build_pipeline, drop_stop_words
+
+log = logging.getLogger(__name__)
+
+POSITIVE = "solicitation"
+PLACES = ("main", "body", "footer", "widget", "aside", "header", "nav")
+REVIEW_RECALL = 0.98
+BLOCK_PRECISION = 0.99
+FOLDS = 5
+#: Bump when the training recipe changes: it is part of the model version.
+RECIPE = "page+units/logreg-agg/v1"
+
+
+@dataclass
+class Example:
+    doc: Document
+    label: str
+    group: str
+
+
+@dataclass
+class PageModel:
+    """Everything scoring needs; persisted with skops."""
+
+    text_model: Pipeline
+    aggregator: LogisticRegression
+    thresholds: dict[str, float]
+    card: dict = field(default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        return self.card.get("version", "unversioned")
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+def aggregate_features(page_p: float, unit_ps: np.ndarray, unit_places: list[str]) -> np.ndarray:
+    """[logit page score, logit best unit score, one-hot place of the best unit]."""
+    best = int(np.argmax(unit_ps)) if len(unit_ps) else -1
+    best_p = float(unit_ps[best]) if best >= 0 else page_p
+    place = unit_places[best] if best >= 0 else "body"
+    onehot = [1.0 if place == p else 0.0 for p in PLACES]
+    return np.asarray([_logit(np.array(page_p)), _logit(np.array(best_p)), *onehot], dtype=float)
+
+
+def solicitation_column(model: Pipeline) -> int:
+    return list(model.classes_).index(POSITIVE)
+
+
+def score_pages(
+    model: Pipeline, docs: list[Document]
+) -> tuple[np.ndarray, list[np.ndarray], list[list[Block]]]:
+    """Class probabilities per page, P(solicitation) per unit, and the units."""
+    page_proba = model.predict_proba([d.text for d in docs])
+    doc_units = [units(d) for d in docs]
+    flat = [d.block_text(u) for d, us in zip(docs, doc_units, strict=True) for u in us]
+    col = solicitation_column(model)
+    flat_p = model.predict_proba(flat)[:, col] if flat else np.zeros(0)
+    unit_ps, k = [], 0
+    for us in doc_units:
+        unit_ps.append(flat_p[k : k + len(us)])
+        k += len(us)
+    return page_proba, unit_ps, doc_units
+
+
+def _splitter(groups: list[str] | None, folds: int):
+    if groups is not None:
+        return StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=SEED)
+    return StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED)
+
+
+def choose_thresholds(y: np.ndarray, scores: np.ndarray) -> dict[str, float]:
+    """review: the highest threshold keeping recall >= 98%; block: the lowest keeping
+    precision >= 99% (1.0, i.e. never block automatically, if no threshold does)."""
+    candidates = np.unique(scores)[::-1]
+    positives = max(int(y.sum()), 1)
+    review = float(candidates[-1])
+    for t in candidates:
+        if (y[scores >= t].sum() / positives) >= REVIEW_RECALL:
+            review = float(t)
+            break
+    block = 1.0
+    for t in candidates[::-1]:
+        flagged = scores >= t
+        if flagged.sum() and y[flagged].mean() >= BLOCK_PRECISION:
+            block = float(t)
+            break
+    # Rounded for the card, in the direction that keeps each guarantee: review down, block up.
+    review = math.floor(review * 1e6) / 1e6
+    block = math.ceil(max(block, review) * 1e6) / 1e6
+    return {"review": review, "block": min(block, 1.0)}
+
+
+def oof_metrics(y: np.ndarray, scores: np.ndarray, thresholds: dict[str, float]) -> dict:
+    negatives = max(int((1 - y).sum()), 1)
+    out = {
+        "roc_auc": float(roc_auc_score(y, scores)),
+        "pr_auc": float(average_precision_score(y, scores)),
+        "brier": float(brier_score_loss(y, scores)),
+    }
+    for name, t in thresholds.items():
+        flagged = scores >= t
+        out[name] = {
+            "threshold": t,
+            "recall": float(y[flagged].sum() / max(int(y.sum()), 1)),
+            "precision": float(y[flagged].mean()) if flagged.any() else None,
+            "false_positive_rate": float(((1 - y)[flagged]).sum() / negatives),
+        }
+    return out
+
+
+def train(examples: list[Example], folds: int = FOLDS, version: str | None = None) -> PageModel:
+    """Fit the text model and the aggregator; thresholds and metrics out of fold."""
+    started = time.perf_counter()
+    docs = [e.doc for e in examples]
+    labels = np.asarray([e.label for e in examples])
+    groups = [e.group for e in examples]
+    y = (labels == POSITIVE).astype(int)
+    base = build_pipeline()
+    agg_x = np.zeros((len(docs), 2 + len(PLACES)))
+    page_oof = np.zeros(len(docs))
+    splitter = _splitter(groups, folds)
+    for fold, (train_idx, test_idx) in enumerate(splitter.split(docs, labels, groups)):
+        model = clone(base).fit([docs[i].text for i in train_idx], labels[train_idx])
+        page_proba, unit_ps, doc_units = score_pages(model, [docs[i] for i in test_idx])
+        col = solicitation_column(model)
+        for j, i in enumerate(test_idx):
+            places = [u.place for u in doc_units[j]]
+            agg_x[i] = aggregate_features(page_proba[j, col], unit_ps[j], places)
+            page_oof[i] = page_proba[j, col]
+        log.info("fold %d/%d done (%.1f s)", fold + 1, folds, time.perf_counter() - started)
+
+    # Out-of-fold final scores (the aggregator itself cross-validated) set the thresholds.
+    final_oof = np.zeros(len(docs))
+    for train_idx, test_idx in splitter.split(agg_x, labels, groups):
+        agg = LogisticRegression(C=1.0, random_state=SEED).fit(agg_x[train_idx], y[train_idx])
+        final_oof[test_idx] = agg.predict_proba(agg_x[test_idx])[:, 1]
+    thresholds = choose_thresholds(y, final_oof)
+    aggregator = LogisticRegression(C=1.0, random_state=SEED).fit(agg_x, y)
+    text_model = drop_stop_words(clone(base).fit([d.text for d in docs], labels))
+
+    card = {
+        "version": version or "unversioned",
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "recipe": RECIPE,
+        "thresholds": thresholds,
+        "metrics": {
+            "evaluation": f"{folds}-fold out-of-fold, folds grouped by site",
+            "final": oof_metrics(y, final_oof, thresholds),
+            "page_text_only_roc_auc": float(roc_auc_score(y, page_oof)),
+        },
+        "corpus": {
+            "pages": len(docs),
+            "sites": len(set(groups)),
+            "labels": {label: int((labels == label).sum()) for label in sorted(set(labels))},
+        },
+        "training_seconds": round(time.perf_counter() - started, 1),
+    }
+    return PageModel(text_model, aggregator, thresholds, card)
+
+
+def corpus_training_examples(sites_dir: Path | None = None) -> list[Example]:
+    """The bundled corpus as training examples: each page's crawler extraction, grouped by site."""
+    from corpus.manifest import default_sites_dir, load_sites
+
+    examples = []
+    for site in load_sites(sites_dir or default_sites_dir()):
+        for page in site.pages:
+            doc = from_html(page.read_text(), f"http://{site.id}.invalid{page.path}")
+            examples.append(Example(doc, page.label, site.id))
+    return examples
+
+
+def corpus_fingerprint(sites_dir: Path | None = None) -> str:
+    """A hash of every file of the corpus and the training recipe: the model's version."""
+    from corpus.manifest import default_sites_dir
+
+    root = sites_dir or default_sites_dir()
+    digest = hashlib.sha256(RECIPE.encode())
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    for module in ("model.py", "training.py", "signals.py", "normalize.py", "contacts.py"):
+        digest.update((Path(__file__).parent / module).read_bytes())
+    digest.update(
+        (
+            Path(__file__).resolve().parent.parent / "data" / "dictionaries" / "domain_words.txt"
+        ).read_bytes()
+    )
+    return digest.hexdigest()[:12]

@@ -1,0 +1,84 @@
+"""Normalisation for matching: each step of docs/domain.md, and the way back to the original."""
+
+from __future__ import annotations
+
+import pytest
+
+from classifier.normalize import normalize
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ＡＢＣ１２３：", "abc123:"),
+        ("①②③⑩", "12310"),
+        ("⑴⑵⑶", "123"),
+        ("⒈⒉⒊", "123"),
+        ("➀➁❶❷➊⓵⓿⓪", "12121100"),
+        ("微信號 電話 聯繫", "微信号 电话 联系"),
+        ("HELLO World", "hello world"),
+        ("★高价回收☆◆♥✔✓❤●■▲※✿❀♦🔥💰", "高价回收"),
+        ("1️⃣2️⃣", "12"),
+        ("a\u200bb\u00adc", "abc"),
+        ("🛰", "微信"),
+        ("薇信 徽信 V信 vx wx", "微信 微信 微信 微信 微信"),
+        ("加v abc", "加微信 abc"),
+        ("扣扣 抠抠 企鹅号", "qq qq qq号"),
+        ("q:123 Q群", "qq:123 qq群"),
+        ("纸飞机 TG: a", "telegram telegram: a"),
+        ("一五九八二〇一〇三八四", "15982010384"),
+        ("壹伍玖捌贰零壹零叁捌肆", "15982010384"),
+        ("一五九八二○一○三八四", "15982010384"),
+        ("我们一起，十分开心，一二三四", "我们一起,十分开心,一二三四"),
+        ("二○二四年", "二〇二四年"),
+        ("坐飞机 威信县 卫星电视 企鹅馆", "坐飞机 威信县 卫星电视 企鹅馆"),
+        ("vxe wx_abc qq", "vxe wx_abc qq"),
+    ],
+)
+def test_normalize_text(text: str, expected: str) -> None:
+    assert normalize(text).text == expected
+
+
+def test_span_maps_words_back_whole() -> None:
+    text = "★加薇信：hs８８"
+    norm = normalize(text)
+    assert norm.text == "加微信:hs88"
+    i = norm.text.index("微信")
+    assert text[slice(*norm.span(i, i + 2))] == "薇信"
+    assert text[slice(*norm.span(i + 1, i + 2))] == "薇信"  # part of a word maps to all of it
+    j = norm.text.index("hs88")
+    assert text[slice(*norm.span(j, j + 4))] == "hs８８"
+
+
+def test_span_covers_dropped_decoration_inside_but_not_around() -> None:
+    text = "☆159★8201★0384☆"
+    norm = normalize(text)
+    assert norm.text == "15982010384"
+    assert text[slice(*norm.span(0, len(norm.text)))] == "159★8201★0384"
+
+
+def test_expansion_maps_every_piece_to_its_character() -> None:
+    text = "电话⑩号"
+    norm = normalize(text)
+    assert norm.text == "电话10号"
+    assert norm.span(2, 3) == (2, 3)
+    assert norm.span(3, 4) == (2, 3)
+    assert norm.span(2, 4) == (2, 3)
+
+
+def test_empty_and_all_dropped() -> None:
+    assert normalize("").text == ""
+    assert normalize("").origin == [0]
+    norm = normalize("★☆")
+    assert norm.text == ""
+    assert norm.origin == [2]
+    assert norm.span(0, 0) == (2, 2)
+
+
+def test_span_rejects_out_of_range() -> None:
+    with pytest.raises(IndexError):
+        normalize("abc").span(2, 5)
+
+
+def test_lone_surrogate_is_dropped_not_fatal() -> None:
+    assert normalize("a\ud800b微信號").text == "ab微信号"

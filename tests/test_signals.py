@@ -1,0 +1,341 @@
+"""Signal detectors: each code fires where it should and stays quiet on the hard cases.
+
+Every text here is invented (handles, numbers, shop names). Cases list the
+expected signal code and, where the exact evidence matters, the original text
+of each span (``original[start:end]``), so a moderator sees the right words.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from classifier.signals import CODES, Signal, Span, detect_signals, in_warning_context
+
+
+def signals(text: str) -> dict[str, Signal]:
+    return {s.code: s for s in detect_signals(text)}
+
+
+def span_texts(text: str, code: str) -> list[str]:
+    return [s.text for s in signals(text)[code].spans]
+
+
+# ----------------------------------------------------------------------------- cases
+# (id, text, code, exact span texts or None when only "fires" is asserted)
+POSITIVE: list[tuple[str, str, str, list[str] | None]] = [
+    # contact_handle
+    ("wechat plain", "收卡请加微信：kq_7788a", "contact_handle", ["kq_7788a"]),
+    ("wechat split 薇信", "薇信 hs 52 01 长期收", "contact_handle", ["hs 52 01"]),
+    ("qq full-width", "扣扣：８８２０１３５７６", "contact_handle", ["８８２０１３５７６"]),
+    # contact_only
+    (
+        "wechat + call",
+        "高价收京东卡，加微信 ka_shou520 秒结",
+        "contact_only",
+        ["高价收", "加微信", "ka_shou520"],
+    ),
+    (
+        "phone + buyer's offer",
+        "长期收油卡 电话 139 2233 4455",
+        "contact_only",
+        ["长期收", "139 2233 4455"],
+    ),
+    (
+        "traditional + homophone",
+        "請加薇信：tw_card88 高價回收",
+        "contact_only",
+        ["加薇信", "tw_card88", "回收"],
+    ),
+    (
+        "mixed page: article with soliciting footer",
+        "京东E卡是京东发行的预付卡，可以在京东自营商品中使用，有效期一般为三年。"
+        "选择回收渠道时，建议比较各家的费率和到账时间，并保留交易记录。\n"
+        "联系我们 在线咨询 微信号：jd_ek2024",
+        "contact_only",
+        None,
+    ),
+    # off_platform_payment
+    (
+        "usdt + wallet",
+        "结算方式：USDT，发你的钱包地址",
+        "off_platform_payment",
+        ["USDT", "钱包地址"],
+    ),
+    ("amount in U", "一百面值兑14.02U，走U结算", "off_platform_payment", ["14.02U", "走U"]),
+    ("口令红包", "余额提现请发支付宝口令红包", "off_platform_payment", ["口令红包"]),
+    ("personal QR", "验完卡扫码付款给你，收款码在下面", "off_platform_payment", None),
+    ("full-width USDT", "ＵＳＤＴ結算，當天到", "off_platform_payment", ["ＵＳＤＴ"]),
+    # upfront_fee
+    ("先交 N 元保证金", "出卡前需先交200元保证金", "upfront_fee", ["需先交200元保证金"]),
+    ("先付押金", "新客先付二十元押金防骗子", "upfront_fee", ["先付二十元押金"]),
+    ("解冻费 alone", "账户被冻结，需缴纳解冻费", "upfront_fee", ["解冻费"]),
+    ("激活费", "首次提现要交激活费", "upfront_fee", ["激活费"]),
+    # above_face_value
+    ("溢价", "京东E卡溢价回收", "above_face_value", ["溢价"]),
+    ("100收101", "面值100收101，当天结", "above_face_value", ["100收101"]),
+    ("102%", "按面值102%收", "above_face_value", ["102%"]),
+    ("Chinese numerals", "一百面值给一百零二", "above_face_value", ["一百面值给一百零二"]),
+    ("rate table cell", "中石化加油卡\n96.5%\n100.5%\n", "above_face_value", ["100.5%"]),
+    ("range up to 105%", "京东卡回收价98-105%", "above_face_value", ["105%"]),
+    # urgency
+    ("限时 名额有限 速来", "限时高价，名额有限，速来", "urgency", ["限时", "名额有限", "速来"]),
+    ("秒结", "加微信秒结", "urgency", ["秒结"]),
+    ("今晚前", "今晚十二点前有效", "urgency", ["今晚十二点前"]),
+    # fake_guarantee
+    (
+        "八年老店 安全★诚信 假一赔十",
+        "八年老店 安全★诚信 假一赔十",
+        "fake_guarantee",
+        ["八年老店", "安全★诚信", "假一赔十"],
+    ),
+    ("不成功不收费", "信誉保证，不成功不收费", "fake_guarantee", ["信誉保证", "不成功不收费"]),
+    # keyword_stuffing
+    (
+        "keyword list",
+        "话费回收 京东卡回收 油卡回收 超市卡回收 购物卡回收 礼品卡回收 携程卡回收",
+        "keyword_stuffing",
+        ["话费回收 京东卡回收 油卡回收 超市卡回收 购物卡回收 礼品卡回收 携程卡回收"],
+    ),
+    (
+        "two comma lists",
+        "积分回收，积分兑现，信用卡积分回收，移动积分回收，航空积分回收\n"
+        "里程回收，里程兑现，国航里程回收，东航里程回收，南航里程回收",
+        "keyword_stuffing",
+        None,
+    ),
+    # warning_context
+    ("警惕 … 骗局", '警惕"加微信高价回收"骗局', "warning_context", ["警惕", "骗局"]),
+    ("不要加陌生人", "不要加陌生人微信，更不要发卡密", "warning_context", ["不要加", "不要发卡密"]),
+    ("police narration", "嫌疑人谎称需要先交解冻费才能提现", "warning_context", ["嫌疑人", "谎称"]),
+    # official_contact
+    ("10086", "话费问题请拨打10086查询", "official_contact", ["10086"]),
+    ("400 hotline", "客服热线：400-606-5500", "official_contact", ["400-606-5500"]),
+    ("公众号", "关注微信公众号“卡宝回收”查询订单", "official_contact", None),
+    # onsite_flow
+    (
+        "platform flow",
+        "在线提交卡密，系统自动验卡，结算到支付宝",
+        "onsite_flow",
+        ["在线提交", "自动验卡", "结算到支付宝"],
+    ),
+    ("menu item", "首页\n我的订单\n帮助中心", "onsite_flow", ["我的订单"]),
+    # icp
+    ("ICP", "©2024 卡宝 京ICP备2024012345号-2", "icp", ["京ICP备2024012345号-2"]),
+    ("ICP 证", "粤ICP证030173号", "icp", ["粤ICP证030173号"]),
+]
+
+NEGATIVE: list[tuple[str, str, str]] = [
+    # contact_handle / contact_only
+    ("official hotline is no handle", "客服热线10086，24小时服务", "contact_handle"),
+    ("official hotline, no contact_only", "如有疑问请拨打客服热线 95188 咨询", "contact_only"),
+    ("quoted scam handle", '警惕"加微信 ka_shou520 高价回收"骗局', "contact_only"),
+    (
+        "platform with support WeChat",
+        "本平台在线提交卡密，系统自动验卡，结算到支付宝。\n售后客服微信：kf_help01，请先提交工单",
+        "contact_only",
+    ),
+    ("no handle", "高价回收京东卡，欢迎咨询", "contact_only"),
+    # off_platform_payment
+    ("platform settles", "平台自动结算到您绑定的支付宝账户", "off_platform_payment"),
+    ("warning about paying by QR", "谨防骗子要求扫码付款", "off_platform_payment"),
+    # upfront_fee
+    ("no fee", "本平台零手续费，不收任何押金", "upfront_fee"),
+    ("fee table", "提现手续费为0.1%，最低一元", "upfront_fee"),
+    # above_face_value
+    ("95折", "京东E卡95折回收", "above_face_value"),
+    ("98折 is below face value", "京东E卡98折回收", "above_face_value"),
+    ("92% rate", "回收价为面值的92%", "above_face_value"),
+    ("100% as a claim", "100%安全 100%到账", "above_face_value"),
+    ("100收95", "面值100收95", "above_face_value"),
+    ("normal rate table", "京东E卡\n93%\n95.5%\n", "above_face_value"),
+    # urgency
+    ("speed is not urgency", "到账速度快，一般五分钟", "urgency"),
+    ("quoted pressure in a warning", "骗子常催促你“马上交易”，请先停一停", "urgency"),
+    # fake_guarantee
+    ("no claim", "正规平台有备案，费率公开", "fake_guarantee"),
+    ("quoted in a warning", "警惕“诚信老店，假一赔十”这类广告", "fake_guarantee"),
+    # keyword_stuffing
+    ("menu", "首页 新闻 帮助 关于我们 联系我们", "keyword_stuffing"),
+    (
+        "prose",
+        "京东E卡可以绑定到账户后使用，余额不足时可以与其他方式组合支付。",
+        "keyword_stuffing",
+    ),
+    # warning_context
+    ("scammer's 谨防假冒", "谨防假冒，认准本人微信 abc_8899", "warning_context"),
+    ("不要错过 is a lure", "不要错过今天的高价", "warning_context"),
+    ("no scam topic", "小心地滑", "warning_context"),
+    # official_contact
+    ("personal mobile", "电话 13912345678", "official_contact"),
+    # onsite_flow
+    (
+        "article describes a flow",
+        "很多人问回收平台靠不靠谱，其实看它是否支持自动验卡、是否公示费率就知道了，这是行业常识。",
+        "onsite_flow",
+    ),
+    # icp
+    ("ICP pending", "ICP备案正在办理中", "icp"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "expected"),
+    [pytest.param(t, c, e, id=f"{c}: {i}") for i, t, c, e in POSITIVE],
+)
+def test_positive(text: str, code: str, expected: list[str] | None) -> None:
+    found = signals(text)
+    assert code in found, f"{code} did not fire; got {sorted(found)}"
+    if expected is not None:
+        assert span_texts(text, code) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "code"), [pytest.param(t, c, id=f"{c}: {i}") for i, t, c in NEGATIVE]
+)
+def test_negative(text: str, code: str) -> None:
+    found = signals(text)
+    assert code not in found, f"{code} fired on {[s.text for s in found[code].spans]}"
+
+
+ALL_TEXTS = [t for _, t, _, _ in POSITIVE] + [t for _, t, _ in NEGATIVE]
+
+
+@pytest.mark.parametrize("text", ALL_TEXTS)
+def test_spans_round_trip(text: str) -> None:
+    """Every span is the original characters at its offsets."""
+    for sig in detect_signals(text):
+        assert sig.code in CODES
+        assert sig.spans, sig.code
+        for span in sig.spans:
+            assert isinstance(span, Span)
+            assert 0 <= span.start < span.end <= len(text)
+            assert text[span.start : span.end] == span.text
+
+
+# ----------------------------------------------------------------------------- hard cases
+
+
+def test_anti_fraud_warning_quoting_the_scam() -> None:
+    text = '反诈提醒：警惕"加微信 hs_8899 高价回收"骗局，不要加陌生人微信。'
+    found = signals(text)
+    assert "warning_context" in found
+    assert "contact_only" not in found
+    handle = found["contact_handle"].spans[0]
+    assert handle.text == "hs_8899"
+    assert in_warning_context(text, handle.start, handle.end)
+
+
+def test_in_warning_context_false_for_a_solicitation() -> None:
+    text = "高价回收京东卡，加微信 hs_8899 秒结，诚信老店"
+    start = text.index("hs_8899")
+    assert not in_warning_context(text, start, start + len("hs_8899"))
+
+
+def test_in_warning_context_quote_near_a_cue() -> None:
+    """A scam ad quoted on its own line, below the warning that introduces it."""
+    text = "最近出现不少诈骗广告，内容大同小异：\n“收E卡 九八折 vx: ek_shou77 秒结”\n"
+    start = text.index("ek_shou77")
+    assert in_warning_context(text, start, start + len("ek_shou77"))
+    assert "contact_only" not in signals(text)
+
+
+def test_in_warning_context_mixed_page_footer_is_not_a_warning() -> None:
+    """A warning in the article does not cover the soliciting footer lines below it."""
+    text = (
+        "谨防骗子：不要把卡密发给陌生人。\n"
+        "京东E卡余额可以在京东App里查询，过期后不能延期。\n"
+        "收卡热线 电话 139 2233 4455 长期收"
+    )
+    start = text.index("139")
+    assert not in_warning_context(text, start, start + len("139 2233 4455"))
+    found = signals(text)
+    assert "warning_context" in found
+    assert "contact_only" in found
+
+
+def test_in_warning_context_rejects_bad_span() -> None:
+    with pytest.raises(IndexError):
+        in_warning_context("abc", 2, 9)
+
+
+def test_official_hotlines_are_not_contact_only() -> None:
+    text = "话费余额可拨打10086办理，支付宝问题请联系95188，反诈专线96110。"
+    found = signals(text)
+    assert "official_contact" in found
+    assert [s.text for s in found["official_contact"].spans] == ["10086", "95188", "96110"]
+    assert "contact_only" not in found
+    assert "contact_handle" not in found
+
+
+def test_platform_with_support_wechat() -> None:
+    text = (
+        "卡宝回收 首页 我要卖卡 订单查询\n"
+        "选择卡种和面值，输入卡号卡密后点击提交，系统自动验卡，结算到您绑定的支付宝。\n"
+        "售后客服微信：kabao_kf01（只处理已有订单的售后）\n"
+        "京ICP备2024012345号-1"
+    )
+    found = signals(text)
+    assert "onsite_flow" in found
+    assert "contact_handle" in found
+    assert "contact_only" not in found
+    assert "icp" in found
+
+
+@pytest.mark.parametrize(
+    ("text", "above"),
+    [
+        ("京东E卡95折回收", False),
+        ("京东E卡98折回收", False),
+        ("京东E卡九八折回收", False),
+        ("京东E卡溢价回收", True),
+        ("京东E卡按面值102%回收", True),
+        ("京东E卡面值100收102", True),
+        ("京东E卡一比一回收", True),
+    ],
+)
+def test_face_value(text: str, above: bool) -> None:
+    assert ("above_face_value" in signals(text)) is above
+
+
+def test_signal_order_and_no_empty_signals() -> None:
+    text = "八年老店 加微信 ab_12345 秒结 溢价回收 先交保证金 USDT结算 京ICP备12345678号"
+    codes = [s.code for s in detect_signals(text)]
+    assert codes == [c for c in CODES if c in codes]
+    assert set(codes) >= {
+        "contact_handle",
+        "contact_only",
+        "fake_guarantee",
+        "urgency",
+        "above_face_value",
+        "upfront_fee",
+        "off_platform_payment",
+        "icp",
+    }
+
+
+def test_deterministic() -> None:
+    text = ALL_TEXTS[0] + "\n" + "\n".join(ALL_TEXTS)
+    assert detect_signals(text) == detect_signals(text)
+
+
+def test_empty_text() -> None:
+    assert detect_signals("") == []
+
+
+def test_normalises_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One normalisation per page, shared by every detector (contacts included)."""
+    from classifier import contacts
+    from classifier import signals as signals_module
+    from classifier.normalize import normalize
+
+    calls = []
+
+    def counting(text: str):
+        calls.append(text)
+        return normalize(text)
+
+    monkeypatch.setattr(signals_module, "normalize", counting)
+    monkeypatch.setattr(contacts, "normalize", counting)
+    text = "高价收京东卡，加微信 ka_shou520 秒结，客服热线 95188，京ICP备12345678号"
+    assert {s.code for s in detect_signals(text)} >= {"contact_only", "official_contact", "icp"}
+    assert len(calls) == 1
