@@ -65,7 +65,7 @@ def decode_html(body: bytes, content_type: str | None = None) -> Decoded:
     header = _codec(http_content_type_encoding(content_type or ""))
     meta = _codec(html_body_declared_encoding(body))
     declared = header or meta
-    high_bytes = any(b > 0x7F for b in body)
+    high_bytes = not body.isascii()
     weak = [e for e in (header, meta) if e in _WEAK and high_bytes]
     for encoding in dict.fromkeys(e for e in (header, meta) if e and e not in weak):
         if (text := _strict(body, encoding)) is not None:
