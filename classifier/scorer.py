@@ -22,7 +22,7 @@ import numpy as np
 import skops.io as sio
 
 from classifier.contacts import find_contacts
-from classifier.document import Document, InputRejected, document
+from classifier.document import Document, InputRejected, document, units
 from classifier.model import class_weights, feature_names
 from classifier.signals import detect_signals
 from classifier.training import (
@@ -31,7 +31,6 @@ from classifier.training import (
     aggregate_features,
     corpus_fingerprint,
     corpus_training_examples,
-    score_pages,
     solicitation_column,
     train,
 )
@@ -158,8 +157,21 @@ class Scorer:
             return "review"
         return "pass"
 
-    def _final_scores(self, docs: list[Document]) -> tuple[np.ndarray, np.ndarray, list, list]:
-        page_proba, unit_ps, doc_units = score_pages(self.model.text_model, docs)
+    def _final_scores(self, docs: list[Document]):
+        """Final scores, page class probabilities, unit scores, units and the page features.
+
+        Each page is featurized once: the same rows give its probabilities and its terms.
+        """
+        model = self.model.text_model
+        features = model.named_steps["features"].transform([d.text for d in docs])
+        page_proba = model.named_steps["classifier"].predict_proba(features)
+        doc_units = [units(d) for d in docs]
+        flat = [d.block_text(u) for d, us in zip(docs, doc_units, strict=True) for u in us]
+        flat_p = model.predict_proba(flat)[:, self._col] if flat else np.zeros(0)
+        unit_ps, k = [], 0
+        for us in doc_units:
+            unit_ps.append(flat_p[k : k + len(us)])
+            k += len(us)
         x = np.vstack(
             [
                 aggregate_features(
@@ -169,7 +181,7 @@ class Scorer:
             ]
         )
         final = self.model.aggregator.predict_proba(x)[:, 1]
-        return final, page_proba, unit_ps, doc_units
+        return final, page_proba, unit_ps, doc_units, features
 
     def score(
         self, text: str | None = None, html: str | None = None, url: str | None = None
@@ -207,9 +219,8 @@ class Scorer:
         return self._final_scores(docs)[0]
 
     def _results(self, docs: list[Document]) -> list[dict]:
-        final, page_proba, unit_ps, doc_units = self._final_scores(docs)
+        final, page_proba, unit_ps, doc_units, features = self._final_scores(docs)
         classes = list(self.model.text_model.classes_)
-        features = self.model.text_model.named_steps["features"].transform([d.text for d in docs])
         out = []
         for i, doc in enumerate(docs):
             score = float(final[i])
