@@ -575,10 +575,12 @@ def train(
     Writes model.skops and card.json (version, date, thresholds, metrics, corpus counts),
     and prints the card.
     """
-    from classifier.scorer import default_model_dir, train_default
+    from classifier.scorer import default_model_dir, model_lock, train_default
 
+    target = out or default_model_dir()
     try:
-        model = train_default(out or default_model_dir(), corpus)
+        with model_lock(target):  # not while a first use trains the same folder
+            model = train_default(target, corpus)
     except ManifestError as exc:
         raise typer.BadParameter(str(exc), param_hint="--corpus") from exc
     sys.stdout.write(json.dumps(model.card, ensure_ascii=False, indent=2) + "\n")

@@ -41,14 +41,18 @@ MODEL_FILE = "model.skops"
 CARD_FILE = "card.json"
 TOP_TERMS = 10
 TOP_BLOCKS = 5
-#: Types a model file may contain beyond what skops trusts by itself; anything else refuses to load.
-OWN_TYPES = frozenset(
+#: Every type a model file may contain beyond what skops trusts by itself: our own
+#: classes and two scikit-learn internals, by exact name. A prefix rule ("sklearn.",
+#: "numpy.") would let a crafted file name a library *function* and run it.
+ALLOWED_TYPES = frozenset(
     {
         "classifier.training.PageModel",
         "classifier.model.TextNormalizer",
         "classifier.model.SignalFeatures",
         "classifier.model.CompactTfidfVectorizer",
         "classifier.tokenize.JiebaTokenizer",
+        "sklearn.calibration._CalibratedClassifier",
+        "sklearn.calibration._SigmoidCalibration",
     }
 )
 
@@ -77,7 +81,7 @@ def load_model(model_dir: Path) -> PageModel:
     if not path.is_file():
         raise FileNotFoundError(f"{model_dir}: no {MODEL_FILE} (train one with `scamscan train`)")
     untrusted = set(sio.get_untrusted_types(file=path))
-    unexpected = sorted(t for t in untrusted if t not in OWN_TYPES and not _known_library_type(t))
+    unexpected = sorted(untrusted - ALLOWED_TYPES)
     if unexpected:
         raise ValueError(f"{path}: refusing to load unexpected types {unexpected}")
     model = sio.load(path, trusted=sorted(untrusted))
@@ -86,13 +90,8 @@ def load_model(model_dir: Path) -> PageModel:
     return model
 
 
-def _known_library_type(name: str) -> bool:
-    """scikit-learn / numpy / scipy types skops does not trust by default but we use."""
-    return name.startswith(("sklearn.", "numpy.", "scipy.")) or name in {"builtins.slice"}
-
-
 @contextmanager
-def _lock(model_dir: Path):
+def model_lock(model_dir: Path):
     """One trainer at a time: parallel workers wait for the first to finish."""
     model_dir.mkdir(parents=True, exist_ok=True)
     with (model_dir / ".lock").open("w") as fh:
@@ -143,7 +142,7 @@ class Scorer:
         version = corpus_fingerprint()
         if _cached_version(model_dir) == version:
             return cls.load(model_dir)
-        with _lock(model_dir):
+        with model_lock(model_dir):
             if _cached_version(model_dir) == version:  # another process trained it meanwhile
                 return cls.load(model_dir)
             return cls(train_default(model_dir))
@@ -223,7 +222,7 @@ class Scorer:
         classes = list(self.model.text_model.classes_)
         out = []
         for i, doc in enumerate(docs):
-            score = float(final[i])
+            score = round(float(final[i]), 6)  # the suggestion follows the score shown
             if score >= 0.5:
                 label = POSITIVE
             else:
@@ -231,7 +230,7 @@ class Scorer:
                 label = max(others)[1] if others else "informational"
             out.append(
                 {
-                    "score": round(score, 6),
+                    "score": score,
                     "label": label,
                     "suggestion": self.suggestion(score),
                     "signals": [

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import logging
 import math
 import time
@@ -213,8 +214,24 @@ def corpus_fingerprint(sites_dir: Path | None = None) -> str:
     digest = hashlib.sha256(RECIPE.encode())
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
-    for module in ("model.py", "training.py", "signals.py", "normalize.py", "contacts.py"):
-        digest.update((Path(__file__).parent / module).read_bytes())
+    here = Path(__file__).resolve().parent
+    code = [
+        here / m
+        for m in (
+            "model.py",
+            "training.py",
+            "signals.py",
+            "normalize.py",
+            "contacts.py",
+            "tokenize.py",
+            "document.py",
+        )
+    ]
+    code.append(here.parent / "crawler" / "extract.py")  # the page text training sees
+    for path in code:
+        digest.update(path.read_bytes())
+    for package in ("scikit-learn", "skops", "rjieba", "opencc", "trafilatura"):
+        digest.update(f"{package}=={importlib.metadata.version(package)}".encode())
     digest.update(
         (
             Path(__file__).resolve().parent.parent / "data" / "dictionaries" / "domain_words.txt"
