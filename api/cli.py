@@ -39,6 +39,14 @@ StoreUrl = Annotated[
     ),
 ]
 
+ModelDir = Annotated[
+    Path | None,
+    typer.Option(
+        help="Model folder written by `scamscan train --out` (default: the bundled model).",
+        exists=True,
+        file_okay=False,
+    ),
+]
 SitesDir = Annotated[
     Path | None,
     typer.Option(
@@ -317,14 +325,7 @@ def eval_command(
     ],
     text_col: Annotated[str, typer.Option(help="Column holding the text.")] = "text",
     label_col: Annotated[str, typer.Option(help="Column holding the label.")] = "label",
-    model: Annotated[
-        Path | None,
-        typer.Option(
-            help="Model folder written by `scamscan train --out` (default: the bundled model).",
-            exists=True,
-            file_okay=False,
-        ),
-    ] = None,
+    model: ModelDir = None,
     report_path: Annotated[
         Path, typer.Option("--report", help="Markdown report to write.", dir_okay=False)
     ] = Path("eval-report.md"),
@@ -374,7 +375,7 @@ def eval_command(
     from classifier.scorer import Scorer
 
     try:
-        scorer = Scorer.default() if model is None else Scorer.load(model)
+        scorer = Scorer.from_dir(model)
     except (OSError, ValueError, KeyError) as exc:
         raise typer.BadParameter(f"cannot load the model: {exc}", param_hint="--model") from exc
     texts, labels = data.texts, data.labels
@@ -469,14 +470,7 @@ def score(
         str, typer.Option(help="Field / column holding the id (default id: FILE:ROW).")
     ] = "id",
     url_col: Annotated[str, typer.Option(help="Field / column holding the page URL.")] = "url",
-    model: Annotated[
-        Path | None,
-        typer.Option(
-            help="Model folder written by `scamscan train --out` (default: the bundled model).",
-            exists=True,
-            file_okay=False,
-        ),
-    ] = None,
+    model: ModelDir = None,
 ) -> None:
     """Score pages in bulk: one JSON line per document, with its id, in input order.
 

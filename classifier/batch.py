@@ -401,7 +401,7 @@ def _init_worker(model_dir: str | None, version: str | None) -> None:
 def load_scorer(model_dir: str | None):
     from classifier.scorer import Scorer
 
-    return Scorer.default() if model_dir is None else Scorer.load(Path(model_dir))
+    return Scorer.from_dir(model_dir)
 
 
 def _describe(exc: BaseException) -> str:

@@ -107,16 +107,14 @@ def read_labelled(
 def corpus_examples(sites_dir: Path | None = None) -> Labelled:
     """The bundled corpus as labelled page texts, grouped by site (for site-grouped folds).
 
-    The text is the crawler's page text (every block, footers and widgets included),
-    so training sees what scoring a crawled page sees.
+    The same examples the model trains on: the crawler's page text, footers and
+    widgets included.
     """
-    from corpus.manifest import default_sites_dir, load_sites
-    from crawler.extract import extract
+    from classifier.training import corpus_training_examples
 
-    out = Labelled(groups=[])
-    for site in load_sites(sites_dir or default_sites_dir()):
-        for page in site.pages:
-            out.texts.append(extract(page.read_text(), f"http://{site.id}.invalid{page.path}").text)
-            out.labels.append(page.label)
-            out.groups.append(site.id)
-    return out
+    examples = corpus_training_examples(sites_dir)
+    return Labelled(
+        texts=[e.doc.text for e in examples],
+        labels=[e.label for e in examples],
+        groups=[e.group for e in examples],
+    )

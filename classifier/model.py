@@ -121,15 +121,6 @@ def vectorizers(pipeline: Pipeline) -> list[TfidfVectorizer]:
     return [tfidf.transformer_list[0][1], tfidf.transformer_list[1][1]]
 
 
-def drop_stop_words(pipeline: Pipeline) -> Pipeline:
-    """Forget the n-grams a vectorizer cut (``stop_words_``): introspection only, and
-    often millions of entries that make a persisted model huge and slow to write."""
-    for vectorizer in vectorizers(pipeline):
-        if hasattr(vectorizer, "stop_words_"):
-            vectorizer.stop_words_ = None
-    return pipeline
-
-
 def feature_names(pipeline: Pipeline) -> np.ndarray:
     """Names of the fitted pipeline's features, in column order (for explaining scores)."""
     words, chars = vectorizers(pipeline)

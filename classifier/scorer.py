@@ -22,7 +22,7 @@ import numpy as np
 import skops.io as sio
 
 from classifier.contacts import find_contacts
-from classifier.document import Document, InputRejected, document, units
+from classifier.document import Document, InputRejected, document
 from classifier.model import class_weights, feature_names
 from classifier.signals import detect_signals
 from classifier.training import (
@@ -31,6 +31,7 @@ from classifier.training import (
     aggregate_features,
     corpus_fingerprint,
     corpus_training_examples,
+    score_units,
     solicitation_column,
     train,
 )
@@ -136,6 +137,11 @@ class Scorer:
         return cls(load_model(Path(model_dir)))
 
     @classmethod
+    def from_dir(cls, model_dir: Path | str | None) -> Scorer:
+        """A model written by `scamscan train --out DIR`, or the bundled one when None."""
+        return cls.default() if model_dir is None else cls.load(Path(model_dir))
+
+    @classmethod
     def default(cls, model_dir: Path | None = None) -> Scorer:
         """The bundled model: cached if up to date with the corpus, trained otherwise."""
         model_dir = model_dir or default_model_dir()
@@ -164,13 +170,7 @@ class Scorer:
         model = self.model.text_model
         features = model.named_steps["features"].transform([d.text for d in docs])
         page_proba = model.named_steps["classifier"].predict_proba(features)
-        doc_units = [units(d) for d in docs]
-        flat = [d.block_text(u) for d, us in zip(docs, doc_units, strict=True) for u in us]
-        flat_p = model.predict_proba(flat)[:, self._col] if flat else np.zeros(0)
-        unit_ps, k = [], 0
-        for us in doc_units:
-            unit_ps.append(flat_p[k : k + len(us)])
-            k += len(us)
+        unit_ps, doc_units = score_units(model, docs, self._col)
         x = np.vstack(
             [
                 aggregate_features(
@@ -190,26 +190,24 @@ class Scorer:
 
     def score_many(self, docs: Iterable[dict], batch: int = 64) -> Iterator[dict]:
         """Results in input order; a doc that cannot be scored gives {"error": message}."""
-        pending: list[tuple[int, Document | str]] = []
+        pending: list[Document | str] = []  # a document, or why it cannot be scored
         for item in docs:
             try:
                 if not isinstance(item, dict):
                     raise InputRejected("each document must be an object with text or html")
-                pending.append(
-                    (len(pending), document(item.get("text"), item.get("html"), item.get("url")))
-                )
+                pending.append(document(item.get("text"), item.get("html"), item.get("url")))
             except InputRejected as exc:
-                pending.append((len(pending), str(exc)))
+                pending.append(str(exc))
             if len(pending) >= batch:
                 yield from self._batch(pending)
                 pending = []
         if pending:
             yield from self._batch(pending)
 
-    def _batch(self, pending: list[tuple[int, Document | str]]) -> Iterator[dict]:
-        docs = [d for _, d in pending if isinstance(d, Document)]
+    def _batch(self, pending: list[Document | str]) -> Iterator[dict]:
+        docs = [d for d in pending if isinstance(d, Document)]
         results = iter(self._results(docs)) if docs else iter(())
-        for _, d in pending:
+        for d in pending:
             yield next(results) if isinstance(d, Document) else {"error": d}
 
     def solicitation_scores(self, texts: list[str]) -> np.ndarray:

@@ -30,7 +30,7 @@ from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.pipeline import Pipeline
 
 from classifier.document import Block, Document, from_html, units
-from classifier.model import SEED, build_pipeline, drop_stop_words
+from classifier.model import SEED, build_pipeline
 
 log = logging.getLogger(__name__)
 
@@ -82,19 +82,26 @@ def solicitation_column(model: Pipeline) -> int:
     return list(model.classes_).index(POSITIVE)
 
 
-def score_pages(
-    model: Pipeline, docs: list[Document]
-) -> tuple[np.ndarray, list[np.ndarray], list[list[Block]]]:
-    """Class probabilities per page, P(solicitation) per unit, and the units."""
-    page_proba = model.predict_proba([d.text for d in docs])
+def score_units(
+    model: Pipeline, docs: list[Document], col: int
+) -> tuple[list[np.ndarray], list[list[Block]]]:
+    """P(solicitation) of every scoring unit of every page (one batch), and the units."""
     doc_units = [units(d) for d in docs]
     flat = [d.block_text(u) for d, us in zip(docs, doc_units, strict=True) for u in us]
-    col = solicitation_column(model)
     flat_p = model.predict_proba(flat)[:, col] if flat else np.zeros(0)
     unit_ps, k = [], 0
     for us in doc_units:
         unit_ps.append(flat_p[k : k + len(us)])
         k += len(us)
+    return unit_ps, doc_units
+
+
+def score_pages(
+    model: Pipeline, docs: list[Document]
+) -> tuple[np.ndarray, list[np.ndarray], list[list[Block]]]:
+    """Class probabilities per page, P(solicitation) per unit, and the units."""
+    page_proba = model.predict_proba([d.text for d in docs])
+    unit_ps, doc_units = score_units(model, docs, solicitation_column(model))
     return page_proba, unit_ps, doc_units
 
 
@@ -172,7 +179,7 @@ def train(examples: list[Example], folds: int = FOLDS, version: str | None = Non
         final_oof[test_idx] = agg.predict_proba(agg_x[test_idx])[:, 1]
     thresholds = choose_thresholds(y, final_oof)
     aggregator = LogisticRegression(C=1.0, random_state=SEED).fit(agg_x, y)
-    text_model = drop_stop_words(clone(base).fit([d.text for d in docs], labels))
+    text_model = clone(base).fit([d.text for d in docs], labels)
 
     card = {
         "version": version or "unversioned",
