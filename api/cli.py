@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from api.cli_service import feedback_app, keys_app, serve
 from corpus.manifest import ManifestError, default_sites_dir, iter_pages, load_sites
 from corpus.web import DEFAULT_FIRST_ADDRESS, SiteWeb
 
@@ -30,6 +31,9 @@ sites_app = typer.Typer(
 app.add_typer(sites_app, name="sites")
 pages_app = typer.Typer(help="Pages in the store: export them.", no_args_is_help=True)
 app.add_typer(pages_app, name="pages")
+app.command()(serve)
+app.add_typer(keys_app, name="keys")
+app.add_typer(feedback_app, name="feedback")
 
 StoreUrl = Annotated[
     str | None,
@@ -563,18 +567,36 @@ def train(
         Path | None,
         typer.Option(help="Where to write the model (default: the default model's cache)."),
     ] = None,
+    add: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="Labelled pages to add (CSV or JSON Lines with `text` and `label`), e.g. "
+            "`scamscan feedback export --out fb.jsonl`. Repeatable.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Train the page model on the labelled corpus; thresholds and metrics from held-out folds.
 
     Writes model.skops and card.json (version, date, thresholds, metrics, corpus counts),
-    and prints the card.
+    and prints the card. With --add and no --out, write the model somewhere else and serve
+    it with `scamscan serve --model DIR`: the default cache holds the bundled corpus' model.
     """
+    from classifier.extra import extra_examples
+    from classifier.inputs import InputError
     from classifier.scorer import default_model_dir, model_lock, train_default
 
+    try:
+        extra = [e for path in add or [] for e in extra_examples(path)]
+    except InputError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--add") from exc
+    if extra and out is None:
+        raise typer.BadParameter("give --out DIR with --add", param_hint="--out")
     target = out or default_model_dir()
     try:
         with model_lock(target):  # not while a first use trains the same folder
-            model = train_default(target, corpus)
+            model = train_default(target, corpus, extra)
     except ManifestError as exc:
         raise typer.BadParameter(str(exc), param_hint="--corpus") from exc
     sys.stdout.write(json.dumps(model.card, ensure_ascii=False, indent=2) + "\n")

@@ -70,6 +70,11 @@ def from_html(html: str, url: str | None = None) -> Document:
         page = extract(html, url or "http://page.invalid/")
     except ValueError as exc:
         raise InputRejected(f"html cannot be read: {exc}") from exc
+    return from_page(page)
+
+
+def from_page(page) -> Document:
+    """A page the crawler already extracted (``crawler.extract.Extracted``)."""
     if not page.text.strip():
         raise InputRejected("the HTML has no text")
     if len(page.text) > MAX_TEXT_CHARS:

@@ -110,11 +110,17 @@ def _cached_version(model_dir: Path) -> str | None:
         return None
 
 
-def train_default(model_dir: Path, sites_dir: Path | None = None) -> PageModel:
-    """Train on a corpus (default: the bundled one) and save to ``model_dir``."""
+def train_default(
+    model_dir: Path, sites_dir: Path | None = None, extra: list | None = None
+) -> PageModel:
+    """Train on a corpus (default: the bundled one) plus ``extra`` examples; save the model."""
     version = corpus_fingerprint(sites_dir)
-    log.info("training model %s from the bundled corpus", version)
-    model = train(corpus_training_examples(sites_dir), version=version)
+    if extra:
+        from classifier.extra import examples_fingerprint
+
+        version = f"{version}+{examples_fingerprint(extra)}"
+    log.info("training model %s", version)
+    model = train(corpus_training_examples(sites_dir) + list(extra or []), version=version)
     save(model, model_dir)
     log.info("model %s saved to %s (%.1f s)", version, model_dir, model.card["training_seconds"])
     return model
@@ -186,7 +192,11 @@ class Scorer:
         self, text: str | None = None, html: str | None = None, url: str | None = None
     ) -> dict:
         """One page (plain text, or HTML and its URL) -> the result; InputRejected if unusable."""
-        return self._results([document(text, html, url)])[0]
+        return self.score_document(document(text, html, url))
+
+    def score_document(self, doc: Document) -> dict:
+        """A document already built (e.g. from a page the crawler extracted) -> the result."""
+        return self._results([doc])[0]
 
     def score_many(self, docs: Iterable[dict], batch: int = 64) -> Iterator[dict]:
         """Results in input order; a doc that cannot be scored gives {"error": message}."""

@@ -255,15 +255,19 @@ class PageStore:
 
     def save_page(self, row: dict[str, Any], follow: Iterable[tuple[str, int]] = ()) -> None:
         """Upsert a page (keeping the previous content hash) and extend the frontier, atomically."""
+        crawl_id = row["crawl_id"]
+        with self.engine.begin() as conn:
+            self.upsert_page(conn, row)
+            self.add_to_frontier(crawl_id, follow, conn=conn)
+            self.mark(crawl_id, row["url"], "done", conn=conn)
+
+    def upsert_page(self, conn, row: dict[str, Any]) -> int:
+        """Insert or update a page by URL inside the caller's transaction; its id."""
         stmt = self._insert(pages).values(**row)
         changed = {k: stmt.excluded[k] for k in row if k != "url"}
         changed["previous_content_hash"] = pages.c.content_hash
         stmt = stmt.on_conflict_do_update(index_elements=["url"], set_=changed)
-        crawl_id = row["crawl_id"]
-        with self.engine.begin() as conn:
-            conn.execute(stmt)
-            self.add_to_frontier(crawl_id, follow, conn=conn)
-            self.mark(crawl_id, row["url"], "done", conn=conn)
+        return conn.execute(stmt.returning(pages.c.id)).scalar_one()
 
     def record_error(self, crawl_id: str, url: str, kind: str, detail: str) -> None:
         """A fetch that failed or was skipped, with why; its frontier entry is closed."""

@@ -20,13 +20,10 @@ from scrapy.http import Response
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
-from crawler.decoding import decode_html
-from crawler.extract import extract
 from crawler.items import PageItem
-from crawler.store import PageStore, compress, now
+from crawler.records import NotAPage, page_record
+from crawler.store import PageStore
 from crawler.urls import InvalidURL, canonical_url, host_of
-
-HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
 def read_seeds(
@@ -251,45 +248,25 @@ class RecoverySpider(scrapy.Spider):
         request_url = response.meta.get("frontier_url") or canonical_url(response.url)
         depth = response.meta.get("depth", 0)
         content_type = response.headers.get("Content-Type", b"").decode("latin-1")
-        if not response.body:
-            self._skip(request_url, "empty_body", f"HTTP {response.status} with no body")
-            return
-        if not _is_html(content_type, response.body):
-            self._skip(request_url, "not_html", content_type or "no content type")
-            return
-        decoded = decode_html(response.body, content_type)
         try:
-            page = extract(decoded.text, response.url)
-        except ValueError as exc:
-            self._skip(request_url, "unparsable", str(exc))
+            record = page_record(
+                url=request_url,
+                final_url=response.url,
+                status=response.status,
+                content_type=content_type,
+                body=response.body,
+                crawl_id=self.crawl_id,
+                depth=depth,
+            )
+        except NotAPage as exc:
+            self._skip(request_url, exc.kind, str(exc))
             return
         except Exception as exc:
             self.logger.exception("extraction failed for %s", response.url)
             self._skip(request_url, "extraction_error", f"{type(exc).__name__}: {exc}")
             return
-        follow = self.follow_links(page.links, depth + 1)
-        yield PageItem(
-            url=request_url,
-            final_url=response.url,
-            host=host_of(request_url),
-            status=response.status,
-            fetched_at=now(),
-            content_type=content_type,
-            encoding=decoded.encoding,
-            declared_encoding=decoded.declared,
-            raw_html=compress(response.body),
-            depth=depth,
-            crawl_id=self.crawl_id,
-            title=page.title,
-            text=page.text,
-            main_text=page.main_text,
-            blocks=page.blocks_as_dicts(),
-            links=page.links,
-            contact_links=page.contact_links,
-            images=page.images,
-            icp=page.icp,
-            follow=follow,
-        )
+        follow = self.follow_links(record.page.links, depth + 1)
+        yield PageItem(**record.row, follow=follow)
         for url, d in follow:
             yield self._request(url, d)
 
@@ -312,10 +289,3 @@ class RecoverySpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"scamscan/error/{kind}")
         self.logger.info("skipped %s: %s (%s)", url, kind, detail[:200])
         self.store.record_error(self.crawl_id, url, kind, detail)
-
-
-def _is_html(content_type: str, body: bytes) -> bool:
-    if content_type:
-        return content_type.split(";")[0].strip().lower() in HTML_TYPES
-    head = body[:1024].lstrip().lower()
-    return head.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<body" in head
