@@ -16,6 +16,7 @@ redirect target. Details go to the log.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import ipaddress
 import logging
@@ -155,8 +156,8 @@ def _parse_ipv4(labels: list[str]) -> ipaddress.IPv4Address | None:
     if any(v > 255 for v in head) or last >= 256 ** (5 - len(values)):
         return None
     number = last
-    for shift, value in enumerate(reversed(head), start=1):
-        number |= value << (8 * (4 - shift))
+    for index, value in enumerate(head):  # a.b.c.d, a.b.cd, a.bcd: leading parts are bytes
+        number |= value << (24 - 8 * index)
     return ipaddress.IPv4Address(number)
 
 
@@ -261,7 +262,7 @@ def _parse(url: str) -> _Target:
         raise FetchRefused("scheme", "only http and https URLs are fetched")
     if "@" in parts.netloc:
         raise FetchRefused("credentials", "URLs with a user name or password are not fetched")
-    if not parts.hostname or "%" in parts.hostname and ":" not in parts.hostname:
+    if not parts.hostname or ("%" in parts.hostname and ":" not in parts.hostname):
         raise FetchRefused("url", "the URL has no valid host")
     try:
         port = parts.port or _SCHEMES[scheme]
@@ -327,10 +328,9 @@ class _Connection:
         with self._lock:
             self.expired = True
             if self.sock is not None:
-                try:  # the base method: works on TLS sockets without touching their state
+                # The base method: works on TLS sockets without touching their state.
+                with contextlib.suppress(OSError):
                     socket.socket.shutdown(self.sock, socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
     def close(self) -> None:
         self._timer.cancel()
@@ -340,7 +340,7 @@ class _Connection:
             self.sock = None
 
     def open(self, addresses: list[IPAddress]) -> None:
-        self._timer.start()
+        pass
         failure = FetchRefused("connect", f"could not connect to {self.target.host}")
         for ip in addresses:
             family = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
@@ -462,7 +462,9 @@ def _too_large(max_bytes: int) -> FetchRefused:
     return FetchRefused("too_large", f"the page is larger than {max_bytes} bytes")
 
 
-def _read_body(response: http.client.HTTPResponse, policy: FetchPolicy, deadline) -> bytes:
+def _read_body(
+    response: http.client.HTTPResponse, policy: FetchPolicy, deadline: _Deadline
+) -> bytes:
     length = response.getheader("Content-Length")
     if length and length.strip().isdigit() and int(length) > policy.max_bytes:
         raise _too_large(policy.max_bytes)
@@ -470,6 +472,8 @@ def _read_body(response: http.client.HTTPResponse, policy: FetchPolicy, deadline
     while chunk := response.read1(_CHUNK):
         body.feed(chunk)
         deadline.remaining()
+    if response.length:  # read1 ends quietly where a body stops short of its length
+        raise http.client.IncompleteRead(b"", response.length)
     return bytes(body.data)
 
 
@@ -485,19 +489,25 @@ def _location(response: http.client.HTTPResponse, base: str) -> str | None:
     location = response.getheader("Location")
     if not location:
         return None
-    try:  # http.client reads headers as Latin-1; servers send UTF-8
+    with contextlib.suppress(UnicodeError):  # http.client reads Latin-1; servers send UTF-8
         location = location.encode("latin-1").decode("utf-8")
-    except UnicodeError:
-        pass
     return urljoin(base, location.strip())
 
 
 # --- the fetch -------------------------------------------------------------------------
 
 
-def _hop(target: _Target, hop: int, policy: FetchPolicy, deadline: _Deadline):
+def _hop(
+    target: _Target, hop: int, policy: FetchPolicy, deadline: _Deadline
+) -> tuple[int, dict[str, str], bytes | None, str | None]:
     """Checks and requests one URL; returns (status, headers, body or None, location)."""
-    addresses = _resolve(target)
+    try:
+        addresses = _resolve(target)
+    except FetchRefused:
+        if hop:
+            message = f"redirect {hop} leads to a host that does not resolve"
+            raise FetchRefused("resolve", message) from None
+        raise
     refused = [ip for ip in addresses if not _allowed(ip, target.host, policy)]
     if refused:
         log.warning("fetch: refused %s (hop %d): %s", target.host, hop, refused)
@@ -506,25 +516,32 @@ def _hop(target: _Target, hop: int, policy: FetchPolicy, deadline: _Deadline):
         if target.ip is not None:
             raise FetchRefused("address", f"{target.host} is not a public address")
         raise FetchRefused("address", f"{target.host} resolves to a non-public address")
+    shown = target.host if hop == 0 else "the redirect target"  # only what the client gave
     connection = _Connection(target, policy, deadline)
     try:
         connection.open(addresses)
         response = connection.request()
         status = response.status
         location = _location(response, target.url) if status in _REDIRECTS else None
-        body = None if location or not 200 <= status < 300 else _read_body(response, policy, deadline)
+        body = None
+        if location is None and 200 <= status < 300:
+            body = _read_body(response, policy, deadline)
+        if connection.expired:  # the watchdog's shutdown can look like a clean end of body
+            raise FetchRefused("timeout", "the fetch took too long")
         return status, _headers(response), body, location
-    except FetchRefused:
+    except FetchRefused as exc:
         if connection.expired:
             raise FetchRefused("timeout", "the fetch took too long") from None
+        if exc.code in ("connect", "tls") and hop:
+            raise FetchRefused(exc.code, f"{exc.code} failed for {shown}") from None
         raise
     except (TimeoutError, OSError, http.client.HTTPException) as exc:
         log.info("fetch: %s (hop %d) failed: %r", target.host, hop, exc)
         if connection.expired or isinstance(exc, TimeoutError):
-            raise FetchRefused("timeout", f"{target.host} did not answer in time") from None
+            raise FetchRefused("timeout", f"{shown} did not answer in time") from None
         if isinstance(exc, http.client.HTTPException):
-            raise FetchRefused("protocol", f"{target.host} sent an invalid response") from None
-        raise FetchRefused("connect", f"the connection to {target.host} failed") from None
+            raise FetchRefused("protocol", f"{shown} sent an invalid response") from None
+        raise FetchRefused("connect", f"the connection to {shown} failed") from None
     finally:
         connection.close()
 

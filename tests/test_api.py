@@ -40,7 +40,10 @@ def test_score_text_gives_the_result_with_offsets_into_the_text(client, scorer):
 
 
 def test_score_html_points_at_the_soliciting_footer(client):
-    article = "".join(f"<p>第{i}段：话费卡回收要走正规平台，核对面值与到账时间，保留订单记录。</p>" for i in range(12))
+    article = "".join(
+        f"<p>第{i}段：话费卡回收要走正规平台，核对面值与到账时间，保留订单记录。</p>"
+        for i in range(12)
+    )
     html = (
         f"<html><body><main>{article}</main>"
         "<footer>合作请加微信 kk_5566 ，私下转账秒结，押金先付</footer></body></html>"
@@ -63,12 +66,20 @@ def test_an_informational_text_passes(client):
         (b"[]", 422, "invalid_request"),
         (json.dumps({"text": ""}).encode(), 422, "input_rejected"),
         (json.dumps({"text": "\x00\x01\x02  \n"}).encode(), 422, "input_rejected"),
-        (json.dumps({"html": "<html><body><script>x()</script></body></html>"}).encode(), 422, "input_rejected"),
+        (
+            json.dumps({"html": "<html><body><script>x()</script></body></html>"}).encode(),
+            422,
+            "input_rejected",
+        ),
         (json.dumps({"text": "a", "html": "<p>b</p>"}).encode(), 422, "invalid_request"),
         (json.dumps({}).encode(), 422, "invalid_request"),
         (json.dumps({"text": 5}).encode(), 422, "invalid_request"),
         (json.dumps({"text": "ok", "colour": "red"}).encode(), 422, "invalid_request"),
-        (json.dumps({"text": "回" * 1_000_001}, ensure_ascii=False).encode(), 422, "input_rejected"),
+        (
+            json.dumps({"text": "回" * 1_000_001}, ensure_ascii=False).encode(),
+            422,
+            "input_rejected",
+        ),
         (b"\xff\xfe\x00binary", 400, "bad_request"),
     ],
 )
@@ -214,7 +225,10 @@ def test_with_keys_every_v1_request_needs_a_valid_one(keyed, scorer):
             response = c.post("/v1/score", json={"text": "回收"}, headers=bearer(token))
             assert response.status_code == 401, token
             assert response.headers["www-authenticate"] == "Bearer"
-        assert c.post("/v1/score", json={"text": "回收"}, headers=bearer(keys["client"])).status_code == 200
+        assert (
+            c.post("/v1/score", json={"text": "回收"}, headers=bearer(keys["client"])).status_code
+            == 200
+        )
         assert c.get("/healthz").status_code == 200  # probes need no key
 
 
@@ -232,9 +246,7 @@ def test_feedback_needs_a_moderator_key_and_records_who(keyed, scorer):
 def test_a_key_over_its_rate_gets_429_with_retry_after(keyed, scorer):
     tmp_path, keys = keyed
     with api_client(tmp_path, scorer, rate_burst=2) as c:
-        codes = [
-            c.get("/v1/model", headers=bearer(keys["slow"])).status_code for _ in range(3)
-        ]
+        codes = [c.get("/v1/model", headers=bearer(keys["slow"])).status_code for _ in range(3)]
         assert codes == [200, 200, 429]
         limited = c.get("/v1/model", headers=bearer(keys["slow"]))
         assert error_of(limited)["code"] == "rate_limited"
@@ -246,4 +258,6 @@ def test_a_key_over_its_rate_gets_429_with_retry_after(keyed, scorer):
 def test_without_keys_and_without_open_mode_everything_is_refused(tmp_path, scorer):
     with api_client(tmp_path, scorer, allow_open=False) as c:
         response = c.post("/v1/score", json={"text": "回收"})
-        assert response.status_code == 401 and "scamscan keys create" in error_of(response)["message"]
+        assert (
+            response.status_code == 401 and "scamscan keys create" in error_of(response)["message"]
+        )
