@@ -340,7 +340,7 @@ class _Connection:
             self.sock = None
 
     def open(self, addresses: list[IPAddress]) -> None:
-        pass
+        self._timer.start()
         failure = FetchRefused("connect", f"could not connect to {self.target.host}")
         for ip in addresses:
             family = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
