@@ -9,7 +9,7 @@ train --add` reads.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     func,
     select,
     text,
@@ -30,6 +31,23 @@ from sqlalchemy import (
 
 from api.keys import new_key, secret_matches, split_token
 from crawler.store import PageStore, now, pages
+
+
+class UtcDateTime(TypeDecorator):
+    """A UTC timestamp that comes back aware from every database.
+
+    SQLite keeps no time zone and hands back naive datetimes; the API would then
+    show some times with ``Z`` and others without.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
 
 metadata = MetaData()
 
@@ -41,8 +59,8 @@ api_keys = Table(
     Column("role", String(16), nullable=False),
     Column("name", Text, nullable=False),
     Column("rate", Float),  # requests per second; None: the service's default
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("revoked_at", DateTime(timezone=True)),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime()),
 )
 
 feedback = Table(
@@ -57,7 +75,7 @@ feedback = Table(
     Column("model_version", String(64)),
     Column("score", Float),
     Column("by", Text, nullable=False),  # the key's id and name, or "anonymous"
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
 )
 
 page_results = Table(
@@ -67,7 +85,7 @@ page_results = Table(
     Column("page_id", Integer, nullable=False, index=True),
     Column("model_version", String(64), nullable=False),
     Column("result", JSON, nullable=False),
-    Column("scored_at", DateTime(timezone=True), nullable=False),
+    Column("scored_at", UtcDateTime(), nullable=False),
 )
 
 #: The page columns a client sees (the raw body and link lists stay in the store).
@@ -208,6 +226,4 @@ class ApiStore:
 
 
 def is_fresh(scored_at: datetime, ttl_seconds: float) -> bool:
-    if scored_at.tzinfo is None:  # SQLite hands back naive datetimes
-        scored_at = scored_at.replace(tzinfo=now().tzinfo)
     return now() - scored_at <= timedelta(seconds=ttl_seconds)

@@ -6,8 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from api.cli import app as cli
 from api.store import ApiStore
+from classifier.extra import extra_examples
 from tests.api_support import INFORMATIONAL, SOLICITATION, api_client
 
 
@@ -137,6 +140,24 @@ def test_feedback_on_a_text_is_stored_with_who_and_when(client):
     store = ApiStore(client.app.state.service.settings.store)
     row = next(r for r in store.iter_feedback() if r["id"] == saved["id"])
     assert row["text"] == SOLICITATION and row["note"] == "加微信引流"
+
+
+def test_exported_feedback_is_a_training_file(tmp_path, scorer):
+    """Moderators' verdicts -> `scamscan feedback export` -> what `train --add` learns from."""
+    verdicts = [(SOLICITATION, "solicitation"), (INFORMATIONAL, "informational")]
+    with api_client(tmp_path, scorer) as client:
+        for text, label in verdicts:
+            response = client.post("/v1/feedback", json={"text": text, "label": label})
+            assert response.status_code == 201
+        store = client.app.state.service.settings.store
+    out = tmp_path / "feedback.jsonl"
+    run = CliRunner().invoke(cli, ["feedback", "export", "--store", store, "--out", str(out)])
+    assert run.exit_code == 0, run.output
+    rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert [(r["text"], r["label"]) for r in rows] == verdicts
+    assert all(r["by"] and r["at"] and r["model_version"] for r in rows)
+    examples = extra_examples(out)
+    assert [(e.doc.text, e.label) for e in examples] == verdicts
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ import sqlite3
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -59,6 +60,9 @@ def test_check_url_fetches_stores_scores_and_reuses_a_fresh_result(served, sites
     assert len(page["history"]) == 2 and page["result"] == fresh["result"]
     for contact in page["result"]["contacts"]:  # offsets point into the stored page text
         assert page["text"][contact["start"] : contact["end"]] == contact["text"]
+    # Times carry their zone, whichever database gave them back (SQLite keeps none).
+    stamps = [first["fetched_at"], first["scored_at"], *(h["scored_at"] for h in page["history"])]
+    assert all(datetime.fromisoformat(s).utcoffset() == timedelta(0) for s in stamps), stamps
 
 
 @pytest.mark.parametrize(

@@ -22,8 +22,9 @@ async def give_feedback(
 
     def save() -> dict | None:
         values = {"label": body.label, "note": body.note, "by": by}
-        if body.page_id is None:
-            return store.add_feedback(text=body.text, url=body.url, **values)
+        if body.page_id is None:  # the model the moderator was looking at, if loaded
+            model = service.scorer.version if service.scorer is not None else None
+            return store.add_feedback(text=body.text, url=body.url, model_version=model, **values)
         page = store.page(body.page_id)
         if page is None:
             return None
