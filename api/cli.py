@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from api.cli_options import ModelDir, StoreUrl
 from api.cli_service import feedback_app, keys_app, serve
 from corpus.manifest import ManifestError, default_sites_dir, iter_pages, load_sites
 from corpus.web import DEFAULT_FIRST_ADDRESS, SiteWeb
@@ -35,22 +36,6 @@ app.command()(serve)
 app.add_typer(keys_app, name="keys")
 app.add_typer(feedback_app, name="feedback")
 
-StoreUrl = Annotated[
-    str | None,
-    typer.Option(
-        "--store",
-        help="SQLAlchemy URL of the page store (default: $SCAMSCAN_STORE or sqlite:///scamscan.db).",
-    ),
-]
-
-ModelDir = Annotated[
-    Path | None,
-    typer.Option(
-        help="Model folder written by `scamscan train --out` (default: the bundled model).",
-        exists=True,
-        file_okay=False,
-    ),
-]
 SitesDir = Annotated[
     Path | None,
     typer.Option(

@@ -14,20 +14,14 @@ from typing import Annotated
 
 import typer
 
+from api.cli_options import ModelDir, StoreUrl
+
 log = logging.getLogger("scamscan")
 
 keys_app = typer.Typer(
     help="API keys of the scoring service: create, list, revoke.", no_args_is_help=True
 )
 feedback_app = typer.Typer(help="Moderators' feedback: export it.", no_args_is_help=True)
-
-StoreUrl = Annotated[
-    str | None,
-    typer.Option(
-        "--store",
-        help="SQLAlchemy URL of the store (default: $SCAMSCAN_STORE or sqlite:///scamscan.db).",
-    ),
-]
 
 
 class Role(StrEnum):
@@ -69,14 +63,7 @@ def serve(
         int, typer.Option(min=1, help="Worker processes (each loads the model).")
     ] = 1,
     store: StoreUrl = None,
-    model: Annotated[
-        Path | None,
-        typer.Option(
-            help="Model folder from `scamscan train --out` (default: the bundled model).",
-            exists=True,
-            file_okay=False,
-        ),
-    ] = None,
+    model: ModelDir = None,
     allow_fetch: Annotated[
         list[str] | None,
         typer.Option(
