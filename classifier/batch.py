@@ -141,15 +141,17 @@ def make_record(obj: dict, source: str, cols: Columns) -> dict:
 
 
 _TOO_LONG = object()
+#: Widest code unit of each stream encoding, to turn a byte cap into a character cap.
+_WIDTH = {"utf-16": 2, "utf-32": 4}
 
 
-def _lines(fh: IO[bytes], cap: int | None) -> Iterator[bytes | object]:
-    """Raw lines, one at a time; with ``cap``, _TOO_LONG for a longer line (skipped unread)."""
+def _raw_lines(fh: IO[bytes], cap: int) -> Iterator[bytes | object]:
+    """Raw lines, one at a time; _TOO_LONG for a line over ``cap`` bytes (skipped unread)."""
     while True:
-        line = fh.readline(cap + 1) if cap else fh.readline()
+        line = fh.readline(cap + 1)
         if not line:
             return
-        if cap and len(line) > cap and not line.endswith(b"\n"):
+        if len(line) > cap and not line.endswith(b"\n"):
             while (rest := fh.readline(1 << 20)) and not rest.endswith(b"\n"):
                 pass
             yield _TOO_LONG
@@ -157,10 +159,27 @@ def _lines(fh: IO[bytes], cap: int | None) -> Iterator[bytes | object]:
         yield line
 
 
-def _text_lines(fh: IO[bytes], cap: int | None = None) -> Iterator[str | object]:
-    """Decoded lines of a binary stream, each read on its own (UTF-8, else GB18030).
+def _wide_lines(text: IO[str], width: int, cap: int) -> Iterator[tuple[str, int] | object]:
+    """Lines of a UTF-16 / UTF-32 text stream with the same cap (``cap`` bytes of the file)."""
+    limit = max(1, cap // width)
+    ends = ("\n", "\r")
+    while True:
+        line = text.readline(limit + 1)
+        if not line:
+            return
+        if len(line) > limit and not line.endswith(ends):
+            while (rest := text.readline(1 << 20)) and not rest.endswith(ends):
+                pass
+            yield _TOO_LONG
+            continue
+        yield line, len(line) * width
 
-    UTF-16 / UTF-32 files (with a BOM) are decoded as a stream instead.
+
+def _text_lines(fh: IO[bytes], cap: int) -> Iterator[tuple[str, int] | object]:
+    """(decoded line, its size in bytes), each line read on its own; _TOO_LONG over ``cap``.
+
+    Lines are UTF-8, else GB18030, decided line by line; UTF-16 / UTF-32 files
+    (with a BOM) are decoded as a stream instead, with the same cap.
     """
     from w3lib.encoding import read_bom
 
@@ -168,54 +187,129 @@ def _text_lines(fh: IO[bytes], cap: int | None = None) -> Iterator[str | object]
     encoding, _ = read_bom(head)
     if encoding and encoding.lower().replace("_", "-").startswith(("utf-16", "utf-32")):
         wide = "utf-32" if "32" in encoding else "utf-16"  # these codecs consume the BOM
-        yield from io.TextIOWrapper(fh, encoding=wide, errors="surrogateescape", newline="")
+        text = io.TextIOWrapper(fh, encoding=wide, errors="surrogateescape", newline="")
+        try:
+            yield from _wide_lines(text, _WIDTH[wide], cap)
+        finally:
+            text.detach()  # the caller closes ``fh``
         return
     first = True
-    for raw in _lines(fh, cap):
+    for raw in _raw_lines(fh, cap):
         if raw is _TOO_LONG:
             yield raw
             continue
         if first and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
         first = False
-        yield _decode_line(raw)
+        yield _decode_line(raw), len(raw)
 
 
-def iter_jsonl(fh: IO[bytes], name: str, cols: Columns) -> Iterator[dict]:
-    """One record per non-empty line of JSON Lines."""
-    for number, line in enumerate(_text_lines(fh, MAX_RECORD_BYTES), start=1):
-        source = f"{name}:{number}"
-        if line is _TOO_LONG:
-            yield _error(source, source, f"line longer than {MAX_RECORD_BYTES:,} bytes")
+def jsonl_rows(fh: IO[bytes], name: str) -> Iterator[tuple[int, dict | str]]:
+    """(line number, JSON object) per non-empty line, or (line number, what is wrong)."""
+    cap = MAX_RECORD_BYTES
+    for number, item in enumerate(_text_lines(fh, cap), start=1):
+        if item is _TOO_LONG:
+            yield number, f"line longer than {cap:,} bytes"
             continue
+        line = item[0]
         if not line.strip():
             continue
         if _UNDECODABLE.search(line):
-            yield _error(source, source, "undecodable bytes (neither UTF-8 nor GB18030)")
+            yield number, "undecodable bytes (neither UTF-8 nor GB18030)"
             continue
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            yield _error(source, source, f"bad JSON: {exc.msg} (column {exc.colno})")
+            yield number, f"bad JSON: {exc.msg} (column {exc.colno})"
             continue
         if not isinstance(obj, dict):
-            yield _error(source, source, f"not a JSON object (got {type(obj).__name__})")
+            yield number, f"not a JSON object (got {type(obj).__name__})"
             continue
-        yield make_record(obj, source, cols)
+        yield number, obj
+
+
+class _RecordTooLong(Exception):
+    """Raised into csv.reader when one record grows past the cap (it resets for the next)."""
+
+
+class _CappedLines:
+    """Feeds csv.reader line by line and stops a record that grows past ``cap`` bytes.
+
+    A quoted cell may span lines, so a stray quote can make one record of the
+    rest of the file; the count starts again at each record (``new_record``).
+    """
+
+    def __init__(self, lines: Iterator[tuple[str, int] | object], cap: int):
+        self._lines = lines
+        self._cap = cap
+        self._used = 0
+
+    def new_record(self) -> None:
+        self._used = 0
+
+    def __iter__(self) -> _CappedLines:
+        return self
+
+    def __next__(self) -> str:
+        item = next(self._lines)
+        if item is _TOO_LONG:
+            raise _RecordTooLong
+        line, size = item
+        self._used += size
+        if self._used > self._cap:
+            raise _RecordTooLong
+        return line
+
+
+def csv_rows(fh: IO[bytes], name: str, delimiter: str = ",") -> Iterator[tuple[int, list | str]]:
+    """(row number, cells) per non-blank CSV row, the header first as row 1; or (row, problem).
+
+    Each record is capped at MAX_RECORD_BYTES: a longer one is one error row, and
+    reading goes on at the next line.
+    """
+    cap = MAX_RECORD_BYTES
+    lines = _CappedLines(_text_lines(fh, cap), cap)
+    reader = csv.reader(lines, delimiter=delimiter)
+    number = 0
+    while True:
+        number += 1
+        lines.new_record()
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except _RecordTooLong:
+            yield number, f"record longer than {cap:,} bytes"
+            continue
+        except csv.Error as exc:
+            yield number, f"bad CSV{' header' if number == 1 else ''}: {exc}"
+            continue
+        if number > 1 and not any(cell.strip() for cell in row):
+            continue
+        yield number, row
+
+
+def iter_jsonl(fh: IO[bytes], name: str, cols: Columns) -> Iterator[dict]:
+    """One record per non-empty line of JSON Lines."""
+    for number, obj in jsonl_rows(fh, name):
+        source = f"{name}:{number}"
+        if isinstance(obj, str):
+            yield _error(source, source, obj)
+        else:
+            yield make_record(obj, source, cols)
 
 
 def iter_csv(fh: IO[bytes], name: str, cols: Columns, delimiter: str = ",") -> Iterator[dict]:
     """One record per CSV row (row 1 is the header); a missing column is one error record."""
-    reader = csv.reader(_text_lines(fh), delimiter=delimiter)
-    try:
-        header = next(reader)
-    except StopIteration:
+    rows = csv_rows(fh, name, delimiter)
+    first = next(rows, None)
+    if first is None:
         yield _error(f"{name}:1", f"{name}:1", "empty file: no header row")
         return
-    except csv.Error as exc:
-        yield _error(f"{name}:1", f"{name}:1", f"bad CSV header: {exc}")
+    if isinstance(first[1], str):
+        yield _error(f"{name}:1", f"{name}:1", first[1])
         return
-    header = [h.strip() for h in header]
+    header = [h.strip() for h in first[1]]
     if cols.text not in header and cols.html not in header:
         source = f"{name}:1"
         yield _error(
@@ -225,22 +319,13 @@ def iter_csv(fh: IO[bytes], name: str, cols: Columns, delimiter: str = ",") -> I
             f"columns are {', '.join(map(repr, header))}",
         )
         return
-    number = 1
-    while True:
-        number += 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            source = f"{name}:{number}"
-            yield _error(source, source, f"bad CSV: {exc}")
-            continue
-        if not any(cell.strip() for cell in row):
-            continue
+    wanted = [c for c in (cols.html, cols.text) if c in header]
+    for number, row in rows:
         source = f"{name}:{number}"
+        if isinstance(row, str):
+            yield _error(source, source, row)
+            continue
         obj = dict(zip(header, row, strict=False))
-        wanted = [c for c in (cols.html, cols.text) if c in header]
         if len(row) < len(header) and not any(obj.get(c) for c in wanted):
             doc_id = obj.get(cols.id) or source
             yield _error(
