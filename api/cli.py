@@ -482,6 +482,7 @@ def score(
     from classifier.batch import (
         BatchInputError,
         Columns,
+        WorkerError,
         check_input,
         default_jobs,
         iter_inputs,
@@ -534,6 +535,9 @@ def score(
             only_new=not inputs,
             progress=sys.stderr.isatty(),
         )
+    except WorkerError as exc:  # a dead worker: say so and stop, never wait for it
+        log.error("scoring stopped: %s", exc)
+        raise typer.Exit(1) from exc
     except BrokenPipeError as exc:  # the reader went away (`| head`): stop quietly
         import os
 

@@ -22,8 +22,8 @@ import logging
 import os
 import re
 import sys
-import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -467,20 +467,39 @@ def doc_key(record: dict) -> str:
     return h.hexdigest()
 
 
-_SCORER = None  # the worker's Scorer, built once per process
+_SCORER = None  # this process's Scorer: the parent's, or one a worker loaded
+_WORKER_ERROR: str | None = None  # why this worker cannot score (reported with its first chunk)
 
 
-def _init_worker(model_dir: str | None, version: str | None) -> None:
-    """Pool initializer: build this process's Scorer (a forked worker keeps its parent's)."""
-    global _SCORER
+class WorkerError(RuntimeError):
+    """Scoring stopped: a worker process died, or loaded a model other than the batch's."""
+
+
+def _init_worker(model_dir: str | None, version: str) -> None:
+    """Worker initializer: load the model and check it is the version the batch started with.
+
+    Workers start fresh (spawn / forkserver), so each loads the model itself; a
+    model replaced in between (another `scamscan train`) would mix two versions
+    in one output. A failure is kept and raised with the first chunk, so the
+    parent reports it by name instead of as an anonymous dead worker.
+    """
+    global _SCORER, _WORKER_ERROR
     try:
         from threadpoolctl import threadpool_limits
 
         threadpool_limits(1)  # one BLAS thread per worker: the processes are the parallelism
     except ImportError:  # pragma: no cover
         pass
-    if _SCORER is None or (version is not None and _SCORER.version != version):
+    try:
         _SCORER = load_scorer(model_dir)
+    except Exception as exc:
+        _WORKER_ERROR = f"worker cannot load the model: {type(exc).__name__}: {exc}"
+        return
+    if _SCORER.version != version:
+        _WORKER_ERROR = (
+            f"worker loaded model {_SCORER.version}, but the batch is scored with {version} "
+            "(was the model retrained meanwhile?)"
+        )
 
 
 def load_scorer(model_dir: str | None):
@@ -503,6 +522,8 @@ def score_chunk(items: list[dict]) -> list[dict]:
     An item is {"record", "key", "cached"}; records with an error or a cached
     result pass through, the rest are scored together (one by one if the batch fails).
     """
+    if _WORKER_ERROR is not None:
+        raise WorkerError(_WORKER_ERROR)
     todo = [it for it in items if "error" not in it["record"] and it.get("cached") is None]
     results: dict[int, dict] = {}
     if todo:
@@ -597,45 +618,55 @@ def _chunks(
         yield from flush()
 
 
-def _bounded(items: Iterator, limit: int, stop: threading.Event) -> tuple[Iterator, Callable]:
-    """``items`` with at most ``limit`` handed out and not yet released.
+#: How worker processes start. Not "fork": the parent has threads by then (tqdm's
+#: monitor, BLAS pools, the executor's own), and a forked child can inherit a held
+#: lock and hang. forkserver forks workers from a clean server that has imported
+#: the scoring code once (see docs/benchmarks.md for the start-up cost of each).
+START_METHOD = "forkserver"
+_PRELOAD = ["classifier.batch", "classifier.scorer"]
 
-    Pool.imap reads its input in a thread of its own, as fast as it can; this
-    gate keeps it ``limit`` chunks ahead of the results, so memory stays constant.
-    """
-    gate = threading.Semaphore(limit)
 
-    def gated() -> Iterator:
-        for item in items:
-            while not gate.acquire(timeout=0.2):
-                if stop.is_set():
-                    return
-            if stop.is_set():
-                return
-            yield item
+def _executor(jobs: int, model_dir: str | None, version: str):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
-    return gated(), gate.release
+    context = multiprocessing.get_context(START_METHOD)
+    if START_METHOD == "forkserver":
+        context.set_forkserver_preload(_PRELOAD)
+    return ProcessPoolExecutor(
+        jobs, mp_context=context, initializer=_init_worker, initargs=(model_dir, version)
+    )
 
 
 def _results(chunks: Iterator[list[dict]], jobs: int, model_dir, version) -> Iterator[dict]:
+    """Results in input order; with ``jobs`` > 1 from worker processes, 2 chunks each ahead.
+
+    A worker that dies (killed, out of memory) breaks the pool: every pending
+    chunk fails at once, raised here as WorkerError, never a wait.
+    """
     if jobs <= 1:
         for chunk in chunks:
             yield from score_chunk(chunk)
         return
-    import multiprocessing
+    from concurrent.futures.process import BrokenProcessPool
 
-    stop = threading.Event()
-    gated, release = _bounded(chunks, 2 * jobs, stop)
-    pool = multiprocessing.Pool(jobs, initializer=_init_worker, initargs=(model_dir, version))
+    executor = _executor(jobs, model_dir, version)
+    pending: deque = deque()
     try:
-        for chunk_out in pool.imap(score_chunk, gated, chunksize=1):
-            release()
-            yield from chunk_out
-        pool.close()
+        for chunk in chunks:
+            pending.append(executor.submit(score_chunk, chunk))
+            if len(pending) >= 2 * jobs:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+    except BrokenProcessPool as exc:
+        raise WorkerError(
+            "a worker process died (killed, or out of memory?); the output is incomplete"
+        ) from exc
     finally:
-        stop.set()
-        pool.terminate()
-        pool.join()
+        for future in pending:
+            future.cancel()
+        executor.shutdown(wait=True, cancel_futures=True)
 
 
 def run_batch(
@@ -655,12 +686,12 @@ def run_batch(
     store, documents this model already scored are not scored again (their saved
     result is written, or with ``only_new`` nothing) and new results are saved.
     ``scorer`` is the loaded model (default: ``load_scorer(model_dir)``); workers load
-    ``model_dir`` the same way unless they inherit it.
+    ``model_dir`` the same way and must get the same version. Raises WorkerError
+    when a worker dies or loads another version (the lines written so far stay).
     """
     global _SCORER
     started = time.monotonic()
-    # Loaded (the default model trained, if need be) once, before any worker starts;
-    # forked workers inherit it.
+    # Loaded (the default model trained, if need be) once, before any worker starts.
     _SCORER = scorer if scorer is not None else load_scorer(model_dir)
     version = _SCORER.version
     summary = Summary()
