@@ -26,6 +26,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -735,6 +736,38 @@ def run_batch(
     summary.skipped += dropped[0]
     summary.seconds = time.monotonic() - started
     return summary
+
+
+#: Texts ``scamscan eval`` scores at once: its memory is bounded by this, not by the file.
+EVAL_CHUNK = 256
+
+
+def _batched(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def stream_scores(scorer, rows: Iterable, size: int = EVAL_CHUNK) -> Iterator[tuple]:
+    """(row, P(solicitation), None) for each row (anything with a ``text``), in order.
+
+    Rows are read and scored ``size`` at a time. A text the scorer refuses gives
+    (row, None, why), and the rest of its chunk is still scored.
+    """
+    from classifier.document import InputRejected
+
+    for chunk in _batched(rows, size):
+        try:
+            scores = scorer.solicitation_scores([row.text for row in chunk])
+        except InputRejected:  # find which: score this chunk one by one
+            for row in chunk:
+                try:
+                    yield row, float(scorer.solicitation_scores([row.text])[0]), None
+                except InputRejected as exc:
+                    yield row, None, str(exc)
+            continue
+        for row, score in zip(chunk, scores, strict=True):
+            yield row, float(score), None
 
 
 def _progress_bar(enabled: bool):
