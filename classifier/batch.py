@@ -476,13 +476,16 @@ class WorkerError(RuntimeError):
     """Scoring stopped: a worker process died, or loaded a model other than the batch's."""
 
 
-def _init_worker(model_dir: str | None, version: str) -> None:
+def _init_worker(model_dir: str, version: str) -> None:
     """Worker initializer: load the model and check it is the version the batch started with.
 
     Workers start fresh (spawn / forkserver), so each loads the model itself; a
     model replaced in between (another `scamscan train`) would mix two versions
-    in one output. A failure is kept and raised with the first chunk, so the
-    parent reports it by name instead of as an anonymous dead worker.
+    in one output. A worker only loads, never trains: ``model_dir`` is the folder
+    the parent resolved (a forkserver keeps the environment it started with, and
+    two workers training the default model at once would each overwrite it). A
+    failure is kept and raised with the first chunk, so the parent reports it by
+    name instead of as an anonymous dead worker.
     """
     global _SCORER, _WORKER_ERROR
     try:
@@ -492,7 +495,9 @@ def _init_worker(model_dir: str | None, version: str) -> None:
     except ImportError:  # pragma: no cover
         pass
     try:
-        _SCORER = load_scorer(model_dir)
+        from classifier.scorer import Scorer
+
+        _SCORER = Scorer.load(Path(model_dir))
     except Exception as exc:
         _WORKER_ERROR = f"worker cannot load the model: {type(exc).__name__}: {exc}"
         return
@@ -627,7 +632,7 @@ START_METHOD = "forkserver"
 _PRELOAD = ["classifier.batch", "classifier.scorer"]
 
 
-def _executor(jobs: int, model_dir: str | None, version: str):
+def _executor(jobs: int, model_dir: str, version: str):
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -651,7 +656,9 @@ def _results(chunks: Iterator[list[dict]], jobs: int, model_dir, version) -> Ite
         return
     from concurrent.futures.process import BrokenProcessPool
 
-    executor = _executor(jobs, model_dir, version)
+    from classifier.scorer import default_model_dir
+
+    executor = _executor(jobs, model_dir or str(default_model_dir()), version)
     pending: deque = deque()
     try:
         for chunk in chunks:
@@ -687,8 +694,9 @@ def run_batch(
     store, documents this model already scored are not scored again (their saved
     result is written, or with ``only_new`` nothing) and new results are saved.
     ``scorer`` is the loaded model (default: ``load_scorer(model_dir)``); workers load
-    ``model_dir`` the same way and must get the same version. Raises WorkerError
-    when a worker dies or loads another version (the lines written so far stay).
+    ``model_dir`` (default: the default model's folder) and must get the same
+    version. Raises WorkerError when a worker dies or loads another version (the
+    lines written so far stay).
     """
     global _SCORER
     started = time.monotonic()

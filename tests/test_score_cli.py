@@ -419,3 +419,27 @@ def test_a_worker_with_another_model_version_fails_loudly(tmp_path: Path, scorer
         message
     )
     assert written == []
+
+
+def test_workers_load_the_model_folder_the_batch_resolved_and_never_train(
+    tmp_path: Path, scorer, monkeypatch
+):
+    """Without --model the workers load the default folder as the parent sees it, as it is.
+
+    A forkserver keeps the environment it started with, and a worker that trained
+    the default model itself would overwrite it under the parent's feet.
+    """
+    from classifier import batch
+    from classifier.scorer import load_model, save
+
+    stale = load_model(Path(os.environ["SCAMSCAN_MODEL_DIR"]))
+    stale.card = {**stale.card, "version": "stale-version"}
+    save(stale, tmp_path / "stale")
+    monkeypatch.setenv("SCAMSCAN_MODEL_DIR", str(tmp_path / "stale"))
+    records = [{"id": i, "source": f"t:{i}", "text": INFO.format(n=i)} for i in range(40)]
+    written: list[str] = []
+    with pytest.raises(batch.WorkerError) as caught:
+        batch.run_batch(iter(records), written.append, jobs=2, scorer=scorer)
+    assert "worker loaded model stale-version" in str(caught.value)
+    assert load_model(tmp_path / "stale").version == "stale-version"  # not retrained
+    assert written == []
