@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import skops.io as sio
 
-from classifier.contacts import find_contacts
+from classifier.contacts import find_contacts, with_link_contacts
 from classifier.document import Document, InputRejected, document
 from classifier.model import class_weights, feature_names
 from classifier.signals import detect_signals
@@ -308,7 +308,7 @@ class Scorer:
                             "end": c.end,
                             "text": c.text,
                         }
-                        for c in find_contacts(doc.text)
+                        for c in with_link_contacts(find_contacts(doc.text), doc.links)
                     ],
                     "blocks": self._top_blocks(unit_ps[i], doc_units[i]),
                     "terms": self._top_terms(features[i]),
