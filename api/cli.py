@@ -338,18 +338,26 @@ def eval_command(
     the same as a Markdown report, and a calibration plot (PNG).
     """
     import os
+    from array import array
     from collections import Counter
 
-    from classifier.inputs import InputError, read_labelled
+    from classifier.inputs import InputError, iter_labelled, log_skipped
 
     positives = [v.strip() for item in positive for v in item.split(",") if v.strip()]
     if not positives:
         raise typer.BadParameter("name at least one label value", param_hint="--positive")
-    try:
-        data = read_labelled(input_file, text_col, label_col)
+    skipped: list[str] = []
+    try:  # first pass: the labels only, to check --positive before any scoring
+        counts = Counter(
+            row.label for row in iter_labelled(input_file, text_col, label_col, None, skipped)
+        )
     except InputError as exc:
         raise typer.BadParameter(str(exc), param_hint="INPUT") from exc
-    counts = Counter(data.labels)
+    if not counts:
+        raise typer.BadParameter(
+            f"{input_file}: no usable rows ({len(skipped)} skipped)", param_hint="INPUT"
+        )
+    log_skipped(input_file, skipped)
     present = ", ".join(f"{label!r} ({n})" for label, n in sorted(counts.items()))
     unknown = [v for v in dict.fromkeys(positives) if v not in counts]
     if unknown:
@@ -359,6 +367,9 @@ def eval_command(
             param_hint="--positive",
         )
 
+    import numpy as np
+
+    from classifier.batch import stream_scores
     from classifier.metrics import evaluate
     from classifier.plots import calibration_plot
     from classifier.scorer import Scorer
@@ -367,30 +378,25 @@ def eval_command(
         scorer = Scorer.from_dir(model)
     except (OSError, ValueError, KeyError) as exc:
         raise typer.BadParameter(f"cannot load the model: {exc}", param_hint="--model") from exc
-    texts, labels = data.texts, data.labels
-    try:
-        scores = scorer.solicitation_scores(texts)
-    except ValueError:  # InputRejected: some text cannot be scored; skip it, as bad rows are
-        from classifier.document import InputRejected, document
-
-        keep = []
-        for i, text in enumerate(texts):
-            try:
-                document(text=text)
-                keep.append(i)
-            except InputRejected as exc:
-                data.skipped.append(f"usable text {i + 1} ({text[:20]!r}…): {exc}")
-                log.warning("%s: usable text %d skipped: %s", input_file, i + 1, exc)
-        texts, labels = [texts[i] for i in keep], [labels[i] for i in keep]
-        try:
-            if not texts:
-                raise InputRejected("no text can be scored") from None
-            scores = scorer.solicitation_scores(texts)
-        except ValueError as exc:
-            raise typer.BadParameter(f"cannot score: {exc}", param_hint="INPUT") from exc
+    # Second pass: texts streamed and scored in chunks; only 0/1 and the scores are kept.
     positive_set = set(positives)
-    y = [int(label in positive_set) for label in labels]
-    counts = dict(sorted(Counter(labels).items()))
+    y, scores, kept = array("b"), array("d"), Counter()
+    try:
+        rows = iter_labelled(input_file, text_col, label_col)
+        for row, score, problem in stream_scores(scorer, rows):
+            if problem is None:
+                y.append(row.label in positive_set)
+                scores.append(score)
+                kept[row.label] += 1
+            else:
+                skipped.append(f"row {row.number}: {problem}")
+                log.warning("%s: row %d skipped: %s", input_file, row.number, problem)
+    except ValueError as exc:  # InputError too: the file changed between the passes
+        raise typer.BadParameter(f"cannot score: {exc}", param_hint="INPUT") from exc
+    if not scores:
+        raise typer.BadParameter("cannot score: no text can be scored", param_hint="INPUT")
+    y, scores = np.frombuffer(y, dtype=np.int8), np.frombuffer(scores)
+    counts = dict(sorted(kept.items()))
     meta = {
         "input": str(input_file),
         "model": scorer.version,
@@ -398,7 +404,7 @@ def eval_command(
         "label_column": label_col,
         "positive_labels": {v: counts.get(v, 0) for v in sorted(positive_set)},
         "negative_labels": {k: n for k, n in counts.items() if k not in positive_set},
-        "skipped_rows": len(data.skipped),
+        "skipped_rows": len(skipped),
     }
     report = evaluate(y, scores, dict(scorer.thresholds), meta)
 
@@ -418,7 +424,7 @@ def eval_command(
             **report.as_dict(),
             "report": str(report_path),
             "plot": str(plot_path),
-            "skipped_rows": data.skipped,
+            "skipped_rows": skipped,
         }
         sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
     else:
@@ -471,6 +477,7 @@ def score(
     from classifier.batch import (
         BatchInputError,
         Columns,
+        WorkerError,
         check_input,
         default_jobs,
         iter_inputs,
@@ -523,6 +530,9 @@ def score(
             only_new=not inputs,
             progress=sys.stderr.isatty(),
         )
+    except WorkerError as exc:  # a dead worker: say so and stop, never wait for it
+        log.error("scoring stopped: %s", exc)
+        raise typer.Exit(1) from exc
     except BrokenPipeError as exc:  # the reader went away (`| head`): stop quietly
         import os
 

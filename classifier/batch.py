@@ -22,10 +22,11 @@ import logging
 import os
 import re
 import sys
-import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -141,15 +142,17 @@ def make_record(obj: dict, source: str, cols: Columns) -> dict:
 
 
 _TOO_LONG = object()
+#: Widest code unit of each stream encoding, to turn a byte cap into a character cap.
+_WIDTH = {"utf-16": 2, "utf-32": 4}
 
 
-def _lines(fh: IO[bytes], cap: int | None) -> Iterator[bytes | object]:
-    """Raw lines, one at a time; with ``cap``, _TOO_LONG for a longer line (skipped unread)."""
+def _raw_lines(fh: IO[bytes], cap: int) -> Iterator[bytes | object]:
+    """Raw lines, one at a time; _TOO_LONG for a line over ``cap`` bytes (skipped unread)."""
     while True:
-        line = fh.readline(cap + 1) if cap else fh.readline()
+        line = fh.readline(cap + 1)
         if not line:
             return
-        if cap and len(line) > cap and not line.endswith(b"\n"):
+        if len(line) > cap and not line.endswith(b"\n"):
             while (rest := fh.readline(1 << 20)) and not rest.endswith(b"\n"):
                 pass
             yield _TOO_LONG
@@ -157,10 +160,27 @@ def _lines(fh: IO[bytes], cap: int | None) -> Iterator[bytes | object]:
         yield line
 
 
-def _text_lines(fh: IO[bytes], cap: int | None = None) -> Iterator[str | object]:
-    """Decoded lines of a binary stream, each read on its own (UTF-8, else GB18030).
+def _wide_lines(text: IO[str], width: int, cap: int) -> Iterator[tuple[str, int] | object]:
+    """Lines of a UTF-16 / UTF-32 text stream with the same cap (``cap`` bytes of the file)."""
+    limit = max(1, cap // width)
+    ends = ("\n", "\r")
+    while True:
+        line = text.readline(limit + 1)
+        if not line:
+            return
+        if len(line) > limit and not line.endswith(ends):
+            while (rest := text.readline(1 << 20)) and not rest.endswith(ends):
+                pass
+            yield _TOO_LONG
+            continue
+        yield line, len(line) * width
 
-    UTF-16 / UTF-32 files (with a BOM) are decoded as a stream instead.
+
+def _text_lines(fh: IO[bytes], cap: int) -> Iterator[tuple[str, int] | object]:
+    """(decoded line, its size in bytes), each line read on its own; _TOO_LONG over ``cap``.
+
+    Lines are UTF-8, else GB18030, decided line by line; UTF-16 / UTF-32 files
+    (with a BOM) are decoded as a stream instead, with the same cap.
     """
     from w3lib.encoding import read_bom
 
@@ -168,54 +188,129 @@ def _text_lines(fh: IO[bytes], cap: int | None = None) -> Iterator[str | object]
     encoding, _ = read_bom(head)
     if encoding and encoding.lower().replace("_", "-").startswith(("utf-16", "utf-32")):
         wide = "utf-32" if "32" in encoding else "utf-16"  # these codecs consume the BOM
-        yield from io.TextIOWrapper(fh, encoding=wide, errors="surrogateescape", newline="")
+        text = io.TextIOWrapper(fh, encoding=wide, errors="surrogateescape", newline="")
+        try:
+            yield from _wide_lines(text, _WIDTH[wide], cap)
+        finally:
+            text.detach()  # the caller closes ``fh``
         return
     first = True
-    for raw in _lines(fh, cap):
+    for raw in _raw_lines(fh, cap):
         if raw is _TOO_LONG:
             yield raw
             continue
         if first and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
         first = False
-        yield _decode_line(raw)
+        yield _decode_line(raw), len(raw)
 
 
-def iter_jsonl(fh: IO[bytes], name: str, cols: Columns) -> Iterator[dict]:
-    """One record per non-empty line of JSON Lines."""
-    for number, line in enumerate(_text_lines(fh, MAX_RECORD_BYTES), start=1):
-        source = f"{name}:{number}"
-        if line is _TOO_LONG:
-            yield _error(source, source, f"line longer than {MAX_RECORD_BYTES:,} bytes")
+def jsonl_rows(fh: IO[bytes], name: str) -> Iterator[tuple[int, dict | str]]:
+    """(line number, JSON object) per non-empty line, or (line number, what is wrong)."""
+    cap = MAX_RECORD_BYTES
+    for number, item in enumerate(_text_lines(fh, cap), start=1):
+        if item is _TOO_LONG:
+            yield number, f"line longer than {cap:,} bytes"
             continue
+        line = item[0]
         if not line.strip():
             continue
         if _UNDECODABLE.search(line):
-            yield _error(source, source, "undecodable bytes (neither UTF-8 nor GB18030)")
+            yield number, "undecodable bytes (neither UTF-8 nor GB18030)"
             continue
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            yield _error(source, source, f"bad JSON: {exc.msg} (column {exc.colno})")
+            yield number, f"bad JSON: {exc.msg} (column {exc.colno})"
             continue
         if not isinstance(obj, dict):
-            yield _error(source, source, f"not a JSON object (got {type(obj).__name__})")
+            yield number, f"not a JSON object (got {type(obj).__name__})"
             continue
-        yield make_record(obj, source, cols)
+        yield number, obj
+
+
+class _RecordTooLong(Exception):
+    """Raised into csv.reader when one record grows past the cap (it resets for the next)."""
+
+
+class _CappedLines:
+    """Feeds csv.reader line by line and stops a record that grows past ``cap`` bytes.
+
+    A quoted cell may span lines, so a stray quote can make one record of the
+    rest of the file; the count starts again at each record (``new_record``).
+    """
+
+    def __init__(self, lines: Iterator[tuple[str, int] | object], cap: int):
+        self._lines = lines
+        self._cap = cap
+        self._used = 0
+
+    def new_record(self) -> None:
+        self._used = 0
+
+    def __iter__(self) -> _CappedLines:
+        return self
+
+    def __next__(self) -> str:
+        item = next(self._lines)
+        if item is _TOO_LONG:
+            raise _RecordTooLong
+        line, size = item
+        self._used += size
+        if self._used > self._cap:
+            raise _RecordTooLong
+        return line
+
+
+def csv_rows(fh: IO[bytes], name: str, delimiter: str = ",") -> Iterator[tuple[int, list | str]]:
+    """(row number, cells) per non-blank CSV row, the header first as row 1; or (row, problem).
+
+    Each record is capped at MAX_RECORD_BYTES: a longer one is one error row, and
+    reading goes on at the next line.
+    """
+    cap = MAX_RECORD_BYTES
+    lines = _CappedLines(_text_lines(fh, cap), cap)
+    reader = csv.reader(lines, delimiter=delimiter)
+    number = 0
+    while True:
+        number += 1
+        lines.new_record()
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except _RecordTooLong:
+            yield number, f"record longer than {cap:,} bytes"
+            continue
+        except csv.Error as exc:
+            yield number, f"bad CSV{' header' if number == 1 else ''}: {exc}"
+            continue
+        if number > 1 and not any(cell.strip() for cell in row):
+            continue
+        yield number, row
+
+
+def iter_jsonl(fh: IO[bytes], name: str, cols: Columns) -> Iterator[dict]:
+    """One record per non-empty line of JSON Lines."""
+    for number, obj in jsonl_rows(fh, name):
+        source = f"{name}:{number}"
+        if isinstance(obj, str):
+            yield _error(source, source, obj)
+        else:
+            yield make_record(obj, source, cols)
 
 
 def iter_csv(fh: IO[bytes], name: str, cols: Columns, delimiter: str = ",") -> Iterator[dict]:
     """One record per CSV row (row 1 is the header); a missing column is one error record."""
-    reader = csv.reader(_text_lines(fh), delimiter=delimiter)
-    try:
-        header = next(reader)
-    except StopIteration:
+    rows = csv_rows(fh, name, delimiter)
+    first = next(rows, None)
+    if first is None:
         yield _error(f"{name}:1", f"{name}:1", "empty file: no header row")
         return
-    except csv.Error as exc:
-        yield _error(f"{name}:1", f"{name}:1", f"bad CSV header: {exc}")
+    if isinstance(first[1], str):
+        yield _error(f"{name}:1", f"{name}:1", first[1])
         return
-    header = [h.strip() for h in header]
+    header = [h.strip() for h in first[1]]
     if cols.text not in header and cols.html not in header:
         source = f"{name}:1"
         yield _error(
@@ -225,22 +320,13 @@ def iter_csv(fh: IO[bytes], name: str, cols: Columns, delimiter: str = ",") -> I
             f"columns are {', '.join(map(repr, header))}",
         )
         return
-    number = 1
-    while True:
-        number += 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            source = f"{name}:{number}"
-            yield _error(source, source, f"bad CSV: {exc}")
-            continue
-        if not any(cell.strip() for cell in row):
-            continue
+    wanted = [c for c in (cols.html, cols.text) if c in header]
+    for number, row in rows:
         source = f"{name}:{number}"
+        if isinstance(row, str):
+            yield _error(source, source, row)
+            continue
         obj = dict(zip(header, row, strict=False))
-        wanted = [c for c in (cols.html, cols.text) if c in header]
         if len(row) < len(header) and not any(obj.get(c) for c in wanted):
             doc_id = obj.get(cols.id) or source
             yield _error(
@@ -382,20 +468,44 @@ def doc_key(record: dict) -> str:
     return h.hexdigest()
 
 
-_SCORER = None  # the worker's Scorer, built once per process
+_SCORER = None  # this process's Scorer: the parent's, or one a worker loaded
+_WORKER_ERROR: str | None = None  # why this worker cannot score (reported with its first chunk)
 
 
-def _init_worker(model_dir: str | None, version: str | None) -> None:
-    """Pool initializer: build this process's Scorer (a forked worker keeps its parent's)."""
-    global _SCORER
+class WorkerError(RuntimeError):
+    """Scoring stopped: a worker process died, or loaded a model other than the batch's."""
+
+
+def _init_worker(model_dir: str, version: str) -> None:
+    """Worker initializer: load the model and check it is the version the batch started with.
+
+    Workers start fresh (spawn / forkserver), so each loads the model itself; a
+    model replaced in between (another `scamscan train`) would mix two versions
+    in one output. A worker only loads, never trains: ``model_dir`` is the folder
+    the parent resolved (a forkserver keeps the environment it started with, and
+    two workers training the default model at once would each overwrite it). A
+    failure is kept and raised with the first chunk, so the parent reports it by
+    name instead of as an anonymous dead worker.
+    """
+    global _SCORER, _WORKER_ERROR
     try:
         from threadpoolctl import threadpool_limits
 
         threadpool_limits(1)  # one BLAS thread per worker: the processes are the parallelism
     except ImportError:  # pragma: no cover
         pass
-    if _SCORER is None or (version is not None and _SCORER.version != version):
-        _SCORER = load_scorer(model_dir)
+    try:
+        from classifier.scorer import Scorer
+
+        _SCORER = Scorer.load(Path(model_dir))
+    except Exception as exc:
+        _WORKER_ERROR = f"worker cannot load the model: {type(exc).__name__}: {exc}"
+        return
+    if _SCORER.version != version:
+        _WORKER_ERROR = (
+            f"worker loaded model {_SCORER.version}, but the batch is scored with {version} "
+            "(was the model retrained meanwhile?)"
+        )
 
 
 def load_scorer(model_dir: str | None):
@@ -418,6 +528,8 @@ def score_chunk(items: list[dict]) -> list[dict]:
     An item is {"record", "key", "cached"}; records with an error or a cached
     result pass through, the rest are scored together (one by one if the batch fails).
     """
+    if _WORKER_ERROR is not None:
+        raise WorkerError(_WORKER_ERROR)
     todo = [it for it in items if "error" not in it["record"] and it.get("cached") is None]
     results: dict[int, dict] = {}
     if todo:
@@ -512,45 +624,57 @@ def _chunks(
         yield from flush()
 
 
-def _bounded(items: Iterator, limit: int, stop: threading.Event) -> tuple[Iterator, Callable]:
-    """``items`` with at most ``limit`` handed out and not yet released.
+#: How worker processes start. Not "fork": the parent has threads by then (tqdm's
+#: monitor, BLAS pools, the executor's own), and a forked child can inherit a held
+#: lock and hang. forkserver forks workers from a clean server that has imported
+#: the scoring code once (see docs/benchmarks.md for the start-up cost of each).
+START_METHOD = "forkserver"
+_PRELOAD = ["classifier.batch", "classifier.scorer"]
 
-    Pool.imap reads its input in a thread of its own, as fast as it can; this
-    gate keeps it ``limit`` chunks ahead of the results, so memory stays constant.
-    """
-    gate = threading.Semaphore(limit)
 
-    def gated() -> Iterator:
-        for item in items:
-            while not gate.acquire(timeout=0.2):
-                if stop.is_set():
-                    return
-            if stop.is_set():
-                return
-            yield item
+def _executor(jobs: int, model_dir: str, version: str):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
-    return gated(), gate.release
+    context = multiprocessing.get_context(START_METHOD)
+    if START_METHOD == "forkserver":
+        context.set_forkserver_preload(_PRELOAD)
+    return ProcessPoolExecutor(
+        jobs, mp_context=context, initializer=_init_worker, initargs=(model_dir, version)
+    )
 
 
 def _results(chunks: Iterator[list[dict]], jobs: int, model_dir, version) -> Iterator[dict]:
+    """Results in input order; with ``jobs`` > 1 from worker processes, 2 chunks each ahead.
+
+    A worker that dies (killed, out of memory) breaks the pool: every pending
+    chunk fails at once, raised here as WorkerError, never a wait.
+    """
     if jobs <= 1:
         for chunk in chunks:
             yield from score_chunk(chunk)
         return
-    import multiprocessing
+    from concurrent.futures.process import BrokenProcessPool
 
-    stop = threading.Event()
-    gated, release = _bounded(chunks, 2 * jobs, stop)
-    pool = multiprocessing.Pool(jobs, initializer=_init_worker, initargs=(model_dir, version))
+    from classifier.scorer import default_model_dir
+
+    executor = _executor(jobs, model_dir or str(default_model_dir()), version)
+    pending: deque = deque()
     try:
-        for chunk_out in pool.imap(score_chunk, gated, chunksize=1):
-            release()
-            yield from chunk_out
-        pool.close()
+        for chunk in chunks:
+            pending.append(executor.submit(score_chunk, chunk))
+            if len(pending) >= 2 * jobs:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+    except BrokenProcessPool as exc:
+        raise WorkerError(
+            "a worker process died (killed, or out of memory?); the output is incomplete"
+        ) from exc
     finally:
-        stop.set()
-        pool.terminate()
-        pool.join()
+        for future in pending:
+            future.cancel()
+        executor.shutdown(wait=True, cancel_futures=True)
 
 
 def run_batch(
@@ -570,12 +694,13 @@ def run_batch(
     store, documents this model already scored are not scored again (their saved
     result is written, or with ``only_new`` nothing) and new results are saved.
     ``scorer`` is the loaded model (default: ``load_scorer(model_dir)``); workers load
-    ``model_dir`` the same way unless they inherit it.
+    ``model_dir`` (default: the default model's folder) and must get the same
+    version. Raises WorkerError when a worker dies or loads another version (the
+    lines written so far stay).
     """
     global _SCORER
     started = time.monotonic()
-    # Loaded (the default model trained, if need be) once, before any worker starts;
-    # forked workers inherit it.
+    # Loaded (the default model trained, if need be) once, before any worker starts.
     _SCORER = scorer if scorer is not None else load_scorer(model_dir)
     version = _SCORER.version
     summary = Summary()
@@ -619,6 +744,38 @@ def run_batch(
     summary.skipped += dropped[0]
     summary.seconds = time.monotonic() - started
     return summary
+
+
+#: Texts ``scamscan eval`` scores at once: its memory is bounded by this, not by the file.
+EVAL_CHUNK = 256
+
+
+def _batched(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def stream_scores(scorer, rows: Iterable, size: int = EVAL_CHUNK) -> Iterator[tuple]:
+    """(row, P(solicitation), None) for each row (anything with a ``text``), in order.
+
+    Rows are read and scored ``size`` at a time. A text the scorer refuses gives
+    (row, None, why), and the rest of its chunk is still scored.
+    """
+    from classifier.document import InputRejected
+
+    for chunk in _batched(rows, size):
+        try:
+            scores = scorer.solicitation_scores([row.text for row in chunk])
+        except InputRejected:  # find which: score this chunk one by one
+            for row in chunk:
+                try:
+                    yield row, float(scorer.solicitation_scores([row.text])[0]), None
+                except InputRejected as exc:
+                    yield row, None, str(exc)
+            continue
+        for row, score in zip(chunk, scores, strict=True):
+            yield row, float(score), None
 
 
 def _progress_bar(enabled: bool):

@@ -16,10 +16,24 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
 
 from classifier.normalize import Normalized, normalize
 
-__all__ = ["KINDS", "OFFICIAL_KINDS", "Contact", "find_contacts", "find_official_contacts"]
+if TYPE_CHECKING:
+    from classifier.document import Link
+
+__all__ = [
+    "KINDS",
+    "OFFICIAL_KINDS",
+    "Contact",
+    "find_contacts",
+    "find_official_contacts",
+    "is_payment_link",
+    "link_contact",
+    "with_link_contacts",
+]
 
 KINDS = ("wechat", "qq", "phone", "telegram", "payment", "url")
 OFFICIAL_KINDS = ("hotline", "official_account", "official_service")
@@ -444,6 +458,133 @@ def find_contacts(text: str | Normalized) -> list[Contact]:
     """
     norm = text if isinstance(text, Normalized) else normalize(text)
     return _to_contacts(_hits(norm.text), norm)
+
+
+# --------------------------------------------------------------------------- links
+
+#: Payment links: Alipay's app schemes and collection-code hosts, WeChat Pay's QR scheme.
+_PAYMENT_SCHEMES = frozenset({"alipay", "alipays", "alipayqr", "wxp"})
+_PAYMENT_HOSTS = frozenset({"qr.alipay.com", "ds.alipay.com", "render.alipay.com"})
+_QQ_HOSTS = frozenset({"wpa.qq.com", "wpa.b.qq.com"})
+_WEB = frozenset({"http", "https"})
+_HANDLE_HOSTS = frozenset({"qm.qq.com", "u.wechat.com", "t.me", "telegram.me"})
+#: Path words of weixin:// links that are not a WeChat ID.
+_WEIXIN_WORDS = frozenset({"dl", "chat", "contacts", "profile", "scanqrcode", "business", ""})
+
+
+def _plain_url(url: str, parts: SplitResult) -> str:
+    """The link with its scheme (and a web link's host) lower-cased, the rest as written.
+
+    Only a web host is case-free: in ``wxp://f2f0AbC`` the "host" is the payment code.
+    """
+    scheme = parts.scheme.lower()
+    rest = url.strip()[len(parts.scheme) :]
+    if parts.netloc and scheme in _WEB:
+        rest = rest.replace(parts.netloc, parts.netloc.lower(), 1)
+    return scheme + rest
+
+
+def _query_values(query: str, *names: str) -> list[str]:
+    pairs = parse_qsl(query, keep_blank_values=True)
+    named = [v for k, v in pairs if k.lower() in names]
+    return named + [k for k, v in pairs if not v]  # "weixin://dl/chat?abc_123"
+
+
+def _phone_link(target: str) -> tuple[str, str] | None:
+    number = re.sub(r"[\s()+\-.]", "", unquote(target).split(";")[0].split("?")[0])
+    phone = _as_phone(number)
+    if phone is None or _OFFICIAL_NUMBER.fullmatch(phone):
+        return None  # an official line (10086, 400-…) or not a phone number
+    return "phone", phone
+
+
+def is_payment_link(url: str) -> bool:
+    """An Alipay / WeChat Pay link (collection code, transfer), which extraction keeps as a link."""
+    try:
+        parts = urlsplit(url.strip())
+        scheme = parts.scheme.lower()
+        host = (parts.hostname or "").lower() if scheme in _WEB else ""
+    except ValueError:
+        return False
+    return scheme in _PAYMENT_SCHEMES or host in _PAYMENT_HOSTS
+
+
+def link_contact(url: str) -> tuple[str, str] | None:
+    """(kind, normalised value) of a contact link, or None for any other link.
+
+    ``tencent://message/?uin=N`` and ``wpa.qq.com/...?uin=N`` give qq N; ``tel:`` and
+    ``sms:`` a phone (official numbers are none); ``weixin://`` a WeChat ID when the
+    link names one; ``t.me/name`` telegram; Alipay / WeChat Pay links payment (the
+    link itself). A contact link without a handle (``weixin://``, ``qm.qq.com`` QR
+    keys, ``mailto:``) is kind url, value the link.
+    """
+    try:
+        parts = urlsplit(url.strip())
+        scheme = parts.scheme.lower()
+        host = (parts.hostname or "").lower() if scheme in _WEB else ""
+    except ValueError:
+        return None
+    if scheme in _PAYMENT_SCHEMES or host in _PAYMENT_HOSTS:
+        return "payment", _plain_url(url, parts)
+    if scheme in ("tel", "sms"):
+        return _phone_link(parts.netloc + parts.path)
+    if scheme == "tencent" or host in _QQ_HOSTS:
+        for value in _query_values(parts.query, "uin"):
+            qq = _as_qq(value.strip())
+            if qq:
+                return "qq", qq
+        return "url", _plain_url(url, parts)
+    if scheme == "weixin":
+        words = (parts.netloc + parts.path).split("/")
+        candidates = [*_query_values(parts.query, "username", "id", "wxid"), *reversed(words)]
+        for value in candidates:
+            if value.lower() not in _WEIXIN_WORDS:
+                wechat = _as_wechat(unquote(value).strip().lower())
+                if wechat:
+                    return "wechat", wechat
+        return "url", _plain_url(url, parts)
+    if scheme == "mailto":
+        address = unquote(parts.path).strip().lower()
+        qq = _as_qq(address) if address.endswith("@qq.com") else None
+        if qq:
+            return "qq", qq
+        return ("url", f"mailto:{address}") if _EMAIL.fullmatch(address) else None
+    if host in _HANDLE_HOSTS:
+        first = parts.path.strip("/").split("/")[0]
+        name = _as_telegram(first.lower()) if host in ("t.me", "telegram.me") else None
+        return ("telegram", name) if name else ("url", _plain_url(url, parts))
+    return None
+
+
+def with_link_contacts(contacts: list[Contact], links: Iterable[Link]) -> list[Contact]:
+    """``contacts`` (found in the text) and the handles of the page's contact links.
+
+    ``links`` are ``classifier.document.Link``: a link's contact spans its anchor
+    text, or is -1/-1 with the link as ``text`` when the anchor has no text in the
+    page (those come last). A link whose handle the text already shows at the same
+    place (or anywhere, for a link with no place) adds nothing.
+    """
+    out = list(contacts)
+    for link in links:
+        found = link_contact(link.url)
+        if found is None:
+            continue
+        kind, value = found
+        if any(
+            c.kind == kind
+            and c.value == value
+            and (link.start < 0 or (c.start < link.end and link.start < c.end))
+            for c in out
+        ):
+            continue
+        text = link.text if link.start >= 0 else link.url
+        out.append(Contact(kind, value, link.start, link.end, text))
+    if len(out) == len(contacts):
+        return out
+    placed = sorted(
+        (c for c in out if c.start >= 0), key=lambda c: (c.start, c.end, KINDS.index(c.kind))
+    )
+    return placed + [c for c in out if c.start < 0]
 
 
 # --------------------------------------------------------------------------- official

@@ -31,9 +31,24 @@ class Block:
 
 
 @dataclass(frozen=True)
+class Link:
+    """A contact link of the page (``tencent://``, ``wpa.qq.com``, ``tel:``, …).
+
+    ``start``/``end`` is the anchor's text in ``Document.text``, or -1/-1 when the
+    anchor has no text there (an image, an empty link, a link found only as an outlink).
+    """
+
+    url: str
+    text: str
+    start: int = -1
+    end: int = -1
+
+
+@dataclass(frozen=True)
 class Document:
     text: str
     blocks: tuple[Block, ...]
+    links: tuple[Link, ...] = ()
 
     def block_text(self, block: Block) -> str:
         return self.text[block.start : block.end]
@@ -79,7 +94,33 @@ def from_page(page) -> Document:
         raise InputRejected("the HTML has no text")
     if len(page.text) > MAX_TEXT_CHARS:
         raise InputRejected(f"page text is too long: {len(page.text):,} characters")
-    return Document(page.text, tuple(Block(b.place, b.start, b.end) for b in page.blocks))
+    blocks = tuple(Block(b.place, b.start, b.end) for b in page.blocks)
+    return Document(page.text, blocks, _links(page))
+
+
+def _links(page) -> tuple[Link, ...]:
+    """The page's contact links (and payment outlinks), each placed at its anchor text.
+
+    Anchors come in document order, as the text does, so each anchor's text is
+    looked for from where the previous one was found (then from the start).
+    """
+    from classifier.contacts import is_payment_link
+
+    out: list[Link] = []
+    cursor = 0
+    for item in page.contact_links:
+        text = item.get("text") or ""
+        start = page.text.find(text, cursor) if text else -1
+        if start < 0 and text:
+            start = page.text.find(text)
+        if start < 0:
+            out.append(Link(item["url"], text))
+            continue
+        out.append(Link(item["url"], text, start, start + len(text)))
+        cursor = start + len(text)
+    known = {link.url for link in out}
+    out += [Link(url, "") for url in page.links if url not in known and is_payment_link(url)]
+    return tuple(out)
 
 
 def document(text: str | None = None, html: str | None = None, url: str | None = None) -> Document:

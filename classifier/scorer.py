@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import skops.io as sio
 
-from classifier.contacts import find_contacts
+from classifier.contacts import find_contacts, with_link_contacts
 from classifier.document import Document, InputRejected, document
 from classifier.model import class_weights, feature_names
 from classifier.signals import detect_signals
@@ -66,14 +66,34 @@ def default_model_dir() -> Path:
     return Path(env) if env else Path.home() / ".cache" / "scamscan" / "model"
 
 
+def _write_atomic(path: Path, write) -> None:
+    """``write(tmp)`` then rename over ``path``: readers see the old file or the new, whole."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        with tmp.open("rb+") as fh:
+            os.fsync(fh.fileno())  # on disk before the rename makes it the file
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def save(model: PageModel, model_dir: Path) -> None:
+    """Write the model, then card.json: the model file is the one that counts.
+
+    The model carries its own card (``model.card``, with the version), so the
+    pair can never be read as one version's card on another version's model:
+    card.json is a readable copy, written last. A crash between the two leaves a
+    stale card.json, which ``Scorer.load`` warns about and ``Scorer.default`` repairs.
+    """
     model_dir.mkdir(parents=True, exist_ok=True)
-    tmp = model_dir / (MODEL_FILE + ".tmp")
-    sio.dump(model, tmp)
-    tmp.replace(model_dir / MODEL_FILE)
-    (model_dir / CARD_FILE).write_text(
-        json.dumps(model.card, ensure_ascii=False, indent=2), "utf-8"
-    )
+    _write_atomic(model_dir / MODEL_FILE, lambda tmp: sio.dump(model, tmp))
+    _write_card(model, model_dir)
+
+
+def _write_card(model: PageModel, model_dir: Path) -> None:
+    card = json.dumps(model.card, ensure_ascii=False, indent=2)
+    _write_atomic(model_dir / CARD_FILE, lambda tmp: tmp.write_text(card, "utf-8"))
 
 
 def load_model(model_dir: Path) -> PageModel:
@@ -103,11 +123,34 @@ def model_lock(model_dir: Path):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _cached_version(model_dir: Path) -> str | None:
+def _card_version(model_dir: Path) -> str | None:
     try:
         return json.loads((model_dir / CARD_FILE).read_text("utf-8")).get("version")
-    except (OSError, ValueError):
+    except (OSError, ValueError, AttributeError):
         return None
+
+
+def _load_current(model_dir: Path, version: str) -> PageModel | None:
+    """The cached model if the model file itself is ``version`` (card.json repaired), else None.
+
+    card.json alone is not trusted: after a crash it may name a version the
+    model file is not. A missing, unreadable or other-version model means retrain.
+    """
+    if not (model_dir / MODEL_FILE).is_file():
+        return None
+    try:
+        model = load_model(model_dir)
+    except Exception as exc:  # a damaged or foreign cache file: train a new one
+        log.warning("cached model in %s cannot be loaded (%s); retraining", model_dir, exc)
+        return None
+    if model.version != version:
+        return None
+    if _card_version(model_dir) != version:
+        log.warning(
+            "%s did not match its model %s (interrupted save); rewritten", CARD_FILE, version
+        )
+        _write_card(model, model_dir)
+    return model
 
 
 def train_default(
@@ -140,7 +183,19 @@ class Scorer:
 
     @classmethod
     def load(cls, model_dir: Path) -> Scorer:
-        return cls(load_model(Path(model_dir)))
+        """A saved model; its own card counts when card.json (a copy) disagrees."""
+        model_dir = Path(model_dir)
+        model = load_model(model_dir)
+        card_version = _card_version(model_dir)
+        if card_version is not None and card_version != model.version:
+            log.warning(
+                "%s: %s says %s but the model is %s (interrupted save?); using the model's own",
+                model_dir,
+                CARD_FILE,
+                card_version,
+                model.version,
+            )
+        return cls(model)
 
     @classmethod
     def from_dir(cls, model_dir: Path | str | None) -> Scorer:
@@ -149,15 +204,19 @@ class Scorer:
 
     @classmethod
     def default(cls, model_dir: Path | None = None) -> Scorer:
-        """The bundled model: cached if up to date with the corpus, trained otherwise."""
+        """The bundled model: cached if up to date with the corpus, trained otherwise.
+
+        Up to date means the version inside the model file, not card.json's.
+        """
         model_dir = model_dir or default_model_dir()
         version = corpus_fingerprint()
-        if _cached_version(model_dir) == version:
-            return cls.load(model_dir)
-        with model_lock(model_dir):
-            if _cached_version(model_dir) == version:  # another process trained it meanwhile
-                return cls.load(model_dir)
-            return cls(train_default(model_dir))
+        model = _load_current(model_dir, version)
+        if model is None:
+            with model_lock(model_dir):
+                model = _load_current(model_dir, version)  # another process trained it meanwhile
+                if model is None:
+                    model = train_default(model_dir)
+        return cls(model)
 
     # scoring
 
@@ -259,7 +318,7 @@ class Scorer:
                             "end": c.end,
                             "text": c.text,
                         }
-                        for c in find_contacts(doc.text)
+                        for c in with_link_contacts(find_contacts(doc.text), doc.links)
                     ],
                     "blocks": self._top_blocks(unit_ps[i], doc_units[i]),
                     "terms": self._top_terms(features[i]),

@@ -113,7 +113,7 @@ def test_read_labelled_jsonl_survives_bad_json(tmp_path: Path):
     data = read_labelled(path, "text", "label")
     assert data.texts == ["加V秒结"]
     assert data.skipped[0].startswith("row 2: bad JSON")
-    assert data.skipped[1] == "row 3: not an object"
+    assert data.skipped[1] == "row 3: not a JSON object (got list)"
 
 
 def test_read_labelled_reads_gb18030_exports(tmp_path: Path):

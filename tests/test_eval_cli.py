@@ -359,7 +359,7 @@ def test_eval_skips_a_text_the_scorer_refuses_and_lists_it(tmp_path: Path, monke
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert (data["n"], data["positives"]) == (3, 1)
-    assert data["skipped_rows"] == ["usable text 3 ('\\x01\\x02'…): text is empty"]
+    assert data["skipped_rows"] == ["row 3: text is empty"]
     assert data["meta"]["negative_labels"] == {"ok": 2}
     review = data["thresholds"]["review"]
     assert (review["tp"], review["fp"], review["tn"], review["fn"]) == (1, 1, 1, 0)
@@ -373,3 +373,92 @@ def test_eval_rejects_a_missing_model_folder(labelled_csv: Path, tmp_path: Path)
     )
     assert result.returncode == 2
     assert "--model" in squash(result.stderr)
+
+
+class RecordingScorer(KeywordScorer):
+    """KeywordScorer that remembers how many texts each call scored."""
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
+    def solicitation_scores(self, texts: list[str]) -> np.ndarray:
+        self.calls.append(len(texts))
+        return super().solicitation_scores(texts)
+
+
+def test_eval_streams_the_file_in_chunks(tmp_path: Path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from api.cli import app
+    from classifier import batch
+    from classifier.scorer import Scorer
+
+    recording = RecordingScorer()
+    monkeypatch.setattr(Scorer, "default", classmethod(lambda cls: recording))
+    path = tmp_path / "in.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["text", "label"])
+        for i in range(600):
+            writer.writerow(
+                [f"加微信 abc{i} 私下转账" if i % 3 == 0 else f"官方说明 {i}", i % 3 == 0]
+            )
+        writer.writerow(["\x01\x02", "False"])  # refused by the scorer: its chunk is redone
+    result = CliRunner().invoke(
+        app,
+        ["eval", str(path), "--positive", "True", "--json", "--report", str(tmp_path / "r.md")],
+    )
+    assert result.exit_code == 0, result.output
+    size = batch.EVAL_CHUNK
+    assert recording.calls[:3] == [size, size, 600 - 2 * size + 1]
+    assert recording.calls[3:] == [1] * (600 - 2 * size + 1)  # the last chunk, one by one
+    data = json.loads(result.stdout)
+    assert (data["n"], data["positives"]) == (600, 200)
+    assert data["skipped_rows"] == ["row 602: text is empty"]
+    review = data["thresholds"]["review"]
+    assert (review["tp"], review["fp"], review["tn"], review["fn"]) == (200, 0, 400, 0)
+
+
+def test_stream_scores_reads_rows_only_a_chunk_ahead():
+    from classifier.batch import stream_scores
+    from classifier.inputs import LabelledRow
+
+    read = []
+
+    def rows():
+        for i in range(1000):
+            read.append(i)
+            yield LabelledRow(i + 2, f"官方说明 {i}", "ok")
+
+    stream = stream_scores(KeywordScorer(), rows(), size=100)
+    row, score, problem = next(stream)
+    assert (row.number, score, problem) == (2, 0.1, None)
+    assert len(read) == 100
+    assert sum(1 for _ in stream) == 999 and len(read) == 1000
+
+
+def test_labelled_rows_are_read_like_score_reads_them(tmp_path: Path, monkeypatch):
+    """One reader for both: per-line encodings, UTF-16, capped records, rows named."""
+    from classifier import batch
+    from classifier.inputs import read_labelled
+
+    monkeypatch.setattr(batch, "MAX_RECORD_BYTES", 1000)
+    mixed = tmp_path / "mixed.csv"  # a UTF-8 export with rows pasted from a GB18030 one
+    mixed.write_bytes(
+        "text,label\n话费回收须知,info\n".encode()
+        + "加微信秒结,fraud\n".encode("gb18030")
+        + b"\xff\xfe\x81 abc,info\n"
+        + b"x" * 3000
+        + b",info\n"
+        + "最后一行,info\n".encode()
+    )
+    data = read_labelled(mixed, "text", "label")
+    assert data.texts == ["话费回收须知", "加微信秒结", "最后一行"]
+    assert data.labels == ["info", "fraud", "info"]
+    assert data.skipped == [
+        "row 4: undecodable bytes in 'text'",
+        "row 5: record longer than 1,000 bytes",
+    ]
+    wide = tmp_path / "wide.jsonl"
+    wide.write_text('{"text": "宽字符", "label": "a"}\n{"text": "第二", "label": "b"}\n', "utf-16")
+    assert read_labelled(wide, "text", "label").texts == ["宽字符", "第二"]

@@ -9,9 +9,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import signal
 import sqlite3
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -319,3 +323,123 @@ def test_readers_handle_utf16_and_refuse_overlong_lines(tmp_path: Path, monkeypa
     too_long, ok = batch.iter_inputs([str(long)])
     assert too_long["error"] == f"{long}:1: line longer than 1,000 bytes"
     assert ok == {"id": "y", "source": f"{long}:2", "text": "短"}
+
+
+# Worker processes (--jobs N): a dead worker or a different model is an error, never a hang.
+
+
+def _procs() -> dict[int, tuple[int, str]]:
+    """pid -> (parent pid, command line) of every process, from /proc."""
+    procs = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        procs[int(entry.name)] = (int(stat.rsplit(")", 1)[1].split()[1]), cmdline)
+    return procs
+
+
+def worker_pids(root: int) -> list[int]:
+    """The scoring workers under ``root``: children of a forkserver, or spawned children."""
+    procs = _procs()
+    below, frontier = set(), {root}
+    while frontier:
+        frontier = {pid for pid, (ppid, _) in procs.items() if ppid in frontier} - below
+        below |= frontier
+    return sorted(
+        pid
+        for pid in below
+        if "spawn_main" in procs[pid][1]
+        or ("forkserver" in procs.get(procs[pid][0], (0, ""))[1] and procs[pid][0] != root)
+    )
+
+
+def test_a_killed_worker_gives_a_clear_error_exit_not_a_hang(tmp_path: Path, model_version: str):
+    path = write_jsonl(tmp_path / "many.jsonl", many_docs(3000))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "api", "score", str(path), "--jobs", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    first_output = threading.Event()
+    received = []
+
+    def read_stdout() -> None:
+        while chunk := process.stdout.read1(65536):
+            received.append(chunk)
+            first_output.set()
+
+    reader = threading.Thread(target=read_stdout, daemon=True)
+    reader.start()
+    try:
+        assert first_output.wait(240), "no output from `score --jobs 2`"
+        workers = worker_pids(process.pid)
+        assert len(workers) == 2, workers
+        os.kill(workers[0], signal.SIGKILL)
+        returncode = process.wait(timeout=60)  # bounded: a hang fails here
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    reader.join(10)
+    stderr = process.stderr.read().decode("utf-8", "replace")
+    assert returncode == 1, stderr
+    assert "scoring stopped: a worker process died" in stderr
+    written = b"".join(received).decode("utf-8").splitlines()
+    assert 0 < len(written) < 3000  # what was scored before the death is kept, in order
+    assert [json.loads(line)["id"] for line in written] == [
+        r["id"] for r in many_docs(3000)[: len(written)]
+    ]
+    deadline = time.monotonic() + 20
+    while (left := [p for p in workers[1:] if p in _procs()]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not left, "the other worker outlived the command"
+
+
+def test_a_worker_with_another_model_version_fails_loudly(tmp_path: Path, scorer):
+    """The batch started with one model; workers that load another refuse to score."""
+    from classifier import batch
+    from classifier.scorer import load_model, save
+
+    other = load_model(Path(os.environ["SCAMSCAN_MODEL_DIR"]))
+    other.card = {**other.card, "version": "other-version"}
+    save(other, tmp_path / "other")
+    records = [{"id": i, "source": f"t:{i}", "text": INFO.format(n=i)} for i in range(40)]
+    written: list[str] = []
+    with pytest.raises(batch.WorkerError) as caught:
+        batch.run_batch(
+            iter(records), written.append, jobs=2, model_dir=str(tmp_path / "other"), scorer=scorer
+        )
+    message = str(caught.value)
+    assert f"worker loaded model other-version, but the batch is scored with {scorer.version}" in (
+        message
+    )
+    assert written == []
+
+
+def test_workers_load_the_model_folder_the_batch_resolved_and_never_train(
+    tmp_path: Path, scorer, monkeypatch
+):
+    """Without --model the workers load the default folder as the parent sees it, as it is.
+
+    A forkserver keeps the environment it started with, and a worker that trained
+    the default model itself would overwrite it under the parent's feet.
+    """
+    from classifier import batch
+    from classifier.scorer import load_model, save
+
+    stale = load_model(Path(os.environ["SCAMSCAN_MODEL_DIR"]))
+    stale.card = {**stale.card, "version": "stale-version"}
+    save(stale, tmp_path / "stale")
+    monkeypatch.setenv("SCAMSCAN_MODEL_DIR", str(tmp_path / "stale"))
+    records = [{"id": i, "source": f"t:{i}", "text": INFO.format(n=i)} for i in range(40)]
+    written: list[str] = []
+    with pytest.raises(batch.WorkerError) as caught:
+        batch.run_batch(iter(records), written.append, jobs=2, scorer=scorer)
+    assert "worker loaded model stale-version" in str(caught.value)
+    assert load_model(tmp_path / "stale").version == "stale-version"  # not retrained
+    assert written == []
