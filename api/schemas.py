@@ -54,8 +54,10 @@ class Signal(BaseModel):
 class Contact(BaseModel):
     kind: str = Field(description="wechat | qq | phone | telegram | payment | url")
     value: str = Field(description="the handle normalised: digits rejoined, disguises undone")
-    start: int
-    end: int
+    start: int = Field(
+        ge=-1, description="offset of `text`; -1 for a link whose anchor has no text on the page"
+    )
+    end: int = Field(ge=-1, description="-1 with start -1; then `text` is the link itself")
     text: str
 
 
