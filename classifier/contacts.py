@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
 
 from classifier.normalize import Normalized, normalize
+from crawler.extract import PAYMENT_HOSTS, PAYMENT_SCHEMES
 
 if TYPE_CHECKING:
     from classifier.document import Link
@@ -30,7 +31,6 @@ __all__ = [
     "Contact",
     "find_contacts",
     "find_official_contacts",
-    "is_payment_link",
     "link_contact",
     "with_link_contacts",
 ]
@@ -462,9 +462,6 @@ def find_contacts(text: str | Normalized) -> list[Contact]:
 
 # --------------------------------------------------------------------------- links
 
-#: Payment links: Alipay's app schemes and collection-code hosts, WeChat Pay's QR scheme.
-_PAYMENT_SCHEMES = frozenset({"alipay", "alipays", "alipayqr", "wxp"})
-_PAYMENT_HOSTS = frozenset({"qr.alipay.com", "ds.alipay.com", "render.alipay.com"})
 _QQ_HOSTS = frozenset({"wpa.qq.com", "wpa.b.qq.com"})
 _WEB = frozenset({"http", "https"})
 _HANDLE_HOSTS = frozenset({"qm.qq.com", "u.wechat.com", "t.me", "telegram.me"})
@@ -498,17 +495,6 @@ def _phone_link(target: str) -> tuple[str, str] | None:
     return "phone", phone
 
 
-def is_payment_link(url: str) -> bool:
-    """An Alipay / WeChat Pay link (collection code, transfer), which extraction keeps as a link."""
-    try:
-        parts = urlsplit(url.strip())
-        scheme = parts.scheme.lower()
-        host = (parts.hostname or "").lower() if scheme in _WEB else ""
-    except ValueError:
-        return False
-    return scheme in _PAYMENT_SCHEMES or host in _PAYMENT_HOSTS
-
-
 def link_contact(url: str) -> tuple[str, str] | None:
     """(kind, normalised value) of a contact link, or None for any other link.
 
@@ -524,7 +510,7 @@ def link_contact(url: str) -> tuple[str, str] | None:
         host = (parts.hostname or "").lower() if scheme in _WEB else ""
     except ValueError:
         return None
-    if scheme in _PAYMENT_SCHEMES or host in _PAYMENT_HOSTS:
+    if scheme in PAYMENT_SCHEMES or host in PAYMENT_HOSTS:
         return "payment", _plain_url(url, parts)
     if scheme in ("tel", "sms"):
         return _phone_link(parts.netloc + parts.path)

@@ -99,13 +99,11 @@ def from_page(page) -> Document:
 
 
 def _links(page) -> tuple[Link, ...]:
-    """The page's contact links (and payment outlinks), each placed at its anchor text.
+    """The page's contact links (QQ, WeChat, phone, payment, …), each placed at its anchor text.
 
     Anchors come in document order, as the text does, so each anchor's text is
     looked for from where the previous one was found (then from the start).
     """
-    from classifier.contacts import is_payment_link
-
     out: list[Link] = []
     cursor = 0
     for item in page.contact_links:
@@ -118,8 +116,6 @@ def _links(page) -> tuple[Link, ...]:
             continue
         out.append(Link(item["url"], text, start, start + len(text)))
         cursor = start + len(text)
-    known = {link.url for link in out}
-    out += [Link(url, "") for url in page.links if url not in known and is_payment_link(url)]
     return tuple(out)
 
 

@@ -57,15 +57,20 @@ _WS = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # noise from binary bodies
 _ICP = re.compile(r"[\u4e00-\u9fa5]{1,2}ICP[备证]\s*\d{6,10}号?(?:-\d+)?", re.I)
 _QR = re.compile(r"qr|二维码|erweima|ewm|扫码|扫一扫|wxcode|weixin|wechat|wx[_-]?code", re.I)
+#: Payment links: Alipay's app schemes and collection-code hosts, WeChat Pay's QR scheme.
+PAYMENT_SCHEMES = frozenset({"alipay", "alipays", "alipayqr", "wxp"})
+PAYMENT_HOSTS = frozenset({"qr.alipay.com", "ds.alipay.com", "render.alipay.com"})
 CONTACT_SCHEMES = {
     "tencent": "qq",
     "weixin": "wechat",
     "tel": "phone",
     "mailto": "email",
     "sms": "phone",
+    **dict.fromkeys(PAYMENT_SCHEMES, "payment"),
 }
 CONTACT_HOSTS = {"wpa.qq.com": "qq", "wpa.b.qq.com": "qq", "qm.qq.com": "qq", "t.me": "telegram",
-                 "telegram.me": "telegram", "u.wechat.com": "wechat"}  # fmt: skip
+                 "telegram.me": "telegram", "u.wechat.com": "wechat",
+                 **dict.fromkeys(PAYMENT_HOSTS, "payment")}  # fmt: skip
 
 
 @dataclass

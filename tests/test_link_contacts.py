@@ -11,7 +11,7 @@ from itertools import pairwise
 
 import pytest
 
-from classifier.contacts import Contact, is_payment_link, link_contact, with_link_contacts
+from classifier.contacts import Contact, link_contact, with_link_contacts
 from classifier.document import Link, from_html, from_page, from_text
 from crawler.extract import extract
 
@@ -65,6 +65,8 @@ LINKS = [
     ("http://www.qq.com/", None),
     ("https://weixin.qq.com/", None),
     ("ftp://t.me/recycle_bot88", None),
+    ("https://www.alipay.com/", None),  # the company site, not a collection code
+    ("ftp://qr.alipay.com/x", None),
     ("mailto:", None),
     ("mailto:not-an-address", None),
     ("javascript:void(0)", None),
@@ -76,13 +78,6 @@ LINKS = [
 @pytest.mark.parametrize(("url", "expected"), LINKS, ids=[url or "empty" for url, _ in LINKS])
 def test_link_contact(url: str, expected: tuple[str, str] | None):
     assert link_contact(url) == expected
-
-
-def test_payment_links_are_told_from_other_outlinks():
-    assert is_payment_link("https://qr.alipay.com/fkx12345abcde")
-    assert is_payment_link("wxp://f2f0abcDEF")
-    assert not is_payment_link("https://www.alipay.com/")
-    assert not is_payment_link("ftp://qr.alipay.com/x")
 
 
 def test_a_link_adds_nothing_the_text_already_shows():
@@ -119,6 +114,7 @@ PAGE = (
     '<p><a href="weixin://contacts/profile/kahs_888">加微信</a></p>'
     '<p><a href="https://t.me/recycle_bot88">电报联系</a></p>'
     '<p><a href="https://qr.alipay.com/fkx12345abcde">支付宝付款</a></p>'
+    '<p><a href="wxp://f2f0abcDEF">微信转账</a></p>'
     '<p><a href="mailto:23456789@qq.com">邮件</a></p>'
     '<p>查询话费请拨 <a href="tel:10086">10086</a></p>'
     '<p><a href="https://example.cn/about">关于我们</a></p>'
@@ -139,7 +135,8 @@ def test_a_document_carries_the_links_of_the_html_and_of_a_crawled_page():
             assert (link.start, link.end) == (-1, -1)
     urls = {link.url for link in doc.links}
     assert "http://wpa.qq.com/msgrd?v=3&uin=87654321&site=qq" in urls  # an image link
-    assert "https://qr.alipay.com/fkx12345abcde" in urls  # an outlink, not a contact link
+    assert ("https://qr.alipay.com/fkx12345abcde", "支付宝付款") in placed
+    assert ("wxp://f2f0abcDEF", "微信转账") in placed  # an app scheme, kept as written
     assert "https://example.cn/about" not in urls
     # check-url builds its document from the crawler's extraction: the same links
     assert from_page(extract(PAGE, URL)) == doc
@@ -166,7 +163,8 @@ def test_scoring_html_reports_link_contacts_at_their_anchor_text(scorer):
         -1,
         "http://wpa.qq.com/msgrd?v=3&uin=87654321&site=qq",
     )
-    assert found[("payment", "https://qr.alipay.com/fkx12345abcde")]["start"] == -1
+    assert found[("payment", "https://qr.alipay.com/fkx12345abcde")]["text"] == "支付宝付款"
+    assert found[("payment", "wxp://f2f0abcDEF")]["text"] == "微信转账"
     # the number both in the text and in its link is reported once, at the text
     assert [c["text"] for c in contacts if c["value"] == "12345678"] == ["12345678"]
     assert not any(c["value"] == "10086" or "10086" in c["text"] for c in contacts)
