@@ -226,7 +226,7 @@ class Scorer:
         page_proba, featurized = scores.page_proba, scores.featurized
         classes = list(self.model.text_model.classes_)
         out = []
-        for i, doc in enumerate(docs):
+        for i in range(len(docs)):
             score = round(float(final[i]), 6)  # the suggestion follows the score shown
             if score >= 0.5:
                 label = POSITIVE
@@ -256,7 +256,7 @@ class Scorer:
                             "end": c.end,
                             "text": c.text,
                         }
-                        for c in find_contacts(doc.text)
+                        for c in find_contacts(featurized.norms[i])
                     ],
                     "blocks": self._top_blocks(scores.unit_ps[i], scores.doc_units[i]),
                     "terms": self._top_terms(featurized.pages[i]),
