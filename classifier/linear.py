@@ -60,6 +60,13 @@ class LinearHead:
                 first += n_out
         else:
             raise ValueError(f"unsupported classifier {type(classifier).__name__}")
+        every_class = np.array([1]) if n_classes == 2 else np.arange(n_classes)
+        self._complete = self._folds is not None and all(
+            np.array_equal(f.targets, every_class) for f in self._folds
+        )
+        if self._folds:
+            self._a = np.concatenate([f.a for f in self._folds])
+            self._b = np.concatenate([f.b for f in self._folds])
         self._coef = np.ascontiguousarray(np.vstack([e.coef_ for e in estimators]).T)
         self._intercept = np.concatenate([np.ravel(e.intercept_) for e in estimators])
         self.n_features = self._coef.shape[0]
@@ -80,6 +87,8 @@ class LinearHead:
                 p = expit(z[:, 0])
                 return np.stack([1 - p, p], axis=1)
             return softmax(z, axis=1)
+        if self._complete:  # every fold calibrates every class: all folds at once
+            return self._all_folds(z, n_rows, n_classes)
         mean = np.zeros((n_rows, n_classes))
         for fold in self._folds:
             proba = np.zeros((n_rows, n_classes))
@@ -95,3 +104,16 @@ class LinearHead:
             mean += proba
         mean /= len(self._folds)
         return mean
+
+    def _all_folds(self, z: np.ndarray, n_rows: int, n_classes: int) -> np.ndarray:
+        """The per-fold loop of ``predict_proba`` as whole-array steps (same operations)."""
+        n_folds = len(self._folds)
+        p = expit(-(self._a * z + self._b))
+        if n_classes == 2:
+            p = np.stack([1.0 - p, p], axis=2)  # (rows, folds, 2)
+        else:
+            p = p.reshape(n_rows, n_folds, n_classes)
+            total = p.sum(axis=2, keepdims=True)
+            p = np.divide(p, total, out=np.full_like(p, 1 / n_classes), where=total != 0)
+        p[(p > 1.0) & (p <= 1.0 + 1e-5)] = 1.0
+        return p.sum(axis=1) / n_folds
