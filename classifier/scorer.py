@@ -259,7 +259,7 @@ class Scorer:
                         for c in find_contacts(featurized.norms[i])
                     ],
                     "blocks": self._top_blocks(scores.unit_ps[i], scores.doc_units[i]),
-                    "terms": self._top_terms(featurized.pages[i]),
+                    "terms": self._top_terms(featurized.pages, i),
                     "model": self.version,
                 }
             )
@@ -279,13 +279,17 @@ class Scorer:
             for k in order
         ]
 
-    def _top_terms(self, row) -> list[dict]:
-        """The features that pushed this page most towards solicitation (value x weight)."""
-        row = row.tocsr()
-        contrib = row.data * self._weights[row.indices]
+    def _top_terms(self, rows, i: int) -> list[dict]:
+        """The features that pushed page ``i`` most towards solicitation (value x weight).
+
+        ``rows`` is CSR; its row is read off the arrays (scipy's row indexing costs more).
+        """
+        a, b = rows.indptr[i], rows.indptr[i + 1]
+        indices = rows.indices[a:b]
+        contrib = rows.data[a:b] * self._weights[indices]
         order = np.argsort(-contrib, kind="stable")[:TOP_TERMS]
         return [
-            {"term": str(self._names[row.indices[k]]), "weight": round(float(contrib[k]), 6)}
+            {"term": str(self._names[indices[k]]), "weight": round(float(contrib[k]), 6)}
             for k in order
             if contrib[k] > 0
         ]
