@@ -17,7 +17,7 @@ from classifier.document import Document, document, from_html, units
 from classifier.featurize import PageFeaturizer
 from classifier.linear import LinearHead
 from classifier.model import CompactTfidfVectorizer, build_pipeline, vectorizers
-from classifier.ngrams import CharNgrams, WordNgrams
+from classifier.ngrams import CharNgrams, WordNgrams, fold_whitespace
 from classifier.normalize import normalize
 from classifier.signals import CODES
 from classifier.tokenize import JiebaTokenizer
@@ -74,6 +74,34 @@ def test_word_ngrams_equal_the_vectorizers_on_odd_text():
     fast = WordNgrams(vectorizer)
     probes = [*texts, "未见过的词", "秒结 秒结 秒结"]
     assert_same_rows(vectorizer.transform(probes), [fast.row(tokenizer(t)) for t in probes])
+
+
+def test_rows_of_stretches_are_slices_of_the_whole_texts_columns():
+    """Units are scored from their page's n-gram columns: a stretch's row, from a slice."""
+    texts = [*ODD_TEXTS, *toy_corpus(2)[0]]
+    chars = CompactTfidfVectorizer(
+        analyzer="char", ngram_range=(1, 3), min_df=1, sublinear_tf=True, lowercase=False
+    ).fit(texts)
+    fast_chars = CharNgrams(chars)
+    tokenizer = JiebaTokenizer(("秒结",))
+    fast_words = WordNgrams(
+        CompactTfidfVectorizer(
+            tokenizer=tokenizer, token_pattern=None, lowercase=False, ngram_range=(1, 2),
+            min_df=1, sublinear_tf=True,
+        ).fit(texts)
+    )  # fmt: skip
+    page = fold_whitespace("\n".join(texts))[0]
+    columns = fast_chars.columns(page)
+    tokens = tokenizer(page)
+    word_columns = fast_words.columns(tokens)
+    for a, b in [(0, 1), (0, 7), (3, 40), (100, 101), (len(page) - 9, len(page)), (5, 5)]:
+        expected = chars.transform([page[a:b]])
+        assert_same_rows(expected, [fast_chars.row_of(columns, a, b)])
+    for i, j in [(0, 1), (0, 2), (4, 30), (len(tokens) - 3, len(tokens)), (7, 7)]:
+        expected = fast_words.row(tokens[i:j])
+        got = fast_words.row_of(word_columns, i, j)
+        np.testing.assert_array_equal(got[0], expected[0])
+        np.testing.assert_allclose(got[1], expected[1], rtol=0, atol=1e-12)
 
 
 def test_tokens_with_offsets_are_the_tokenizers_tokens():
