@@ -23,15 +23,17 @@ import skops.io as sio
 
 from classifier.contacts import find_contacts, with_link_contacts
 from classifier.document import Document, InputRejected, document
+from classifier.featurize import PageFeaturizer
+from classifier.linear import LinearHead
 from classifier.model import class_weights, feature_names
-from classifier.signals import detect_signals
 from classifier.training import (
     POSITIVE,
     PageModel,
+    PageScores,
     aggregate_features,
     corpus_fingerprint,
     corpus_training_examples,
-    score_units,
+    page_scores,
     solicitation_column,
     train,
 )
@@ -180,6 +182,10 @@ class Scorer:
         self._col = solicitation_column(model.text_model)
         self._names = feature_names(model.text_model)
         self._weights = class_weights(model.text_model, POSITIVE)
+        # The fitted models' arithmetic without scikit-learn's per-call overhead
+        # (equal values: tests/test_fast_features.py).
+        self._featurizer = PageFeaturizer(model.text_model)
+        self._aggregator = LinearHead(model.aggregator)
 
     @classmethod
     def load(cls, model_dir: Path) -> Scorer:
@@ -227,25 +233,25 @@ class Scorer:
             return "review"
         return "pass"
 
-    def _final_scores(self, docs: list[Document]):
-        """Final scores, page class probabilities, unit scores, units and the page features.
+    def _final_scores(self, docs: list[Document]) -> tuple[np.ndarray, PageScores]:
+        """Final scores, and the page and unit scores with the features and evidence behind them.
 
-        Each page is featurized once: the same rows give its probabilities and its terms.
+        Each page is normalised, segmented and searched for signals once: the same
+        pass gives its features, its units' features, its signals and its terms.
         """
-        model = self.model.text_model
-        features = model.named_steps["features"].transform([d.text for d in docs])
-        page_proba = model.named_steps["classifier"].predict_proba(features)
-        unit_ps, doc_units = score_units(model, docs, self._col)
+        scores = page_scores(self._featurizer, docs, self._col)
         x = np.vstack(
             [
                 aggregate_features(
-                    page_proba[i, self._col], unit_ps[i], [u.place for u in doc_units[i]]
+                    scores.page_proba[i, self._col],
+                    scores.unit_ps[i],
+                    [u.place for u in scores.doc_units[i]],
                 )
                 for i in range(len(docs))
             ]
         )
-        final = self.model.aggregator.predict_proba(x)[:, 1]
-        return final, page_proba, unit_ps, doc_units, features
+        final = self._aggregator.predict_proba(x)[:, 1]
+        return final, scores
 
     def score(
         self, text: str | None = None, html: str | None = None, url: str | None = None
@@ -285,10 +291,11 @@ class Scorer:
         return self._final_scores(docs)[0]
 
     def _results(self, docs: list[Document]) -> list[dict]:
-        final, page_proba, unit_ps, doc_units, features = self._final_scores(docs)
+        final, scores = self._final_scores(docs)
+        page_proba, featurized = scores.page_proba, scores.featurized
         classes = list(self.model.text_model.classes_)
         out = []
-        for i, doc in enumerate(docs):
+        for i in range(len(docs)):
             score = round(float(final[i]), 6)  # the suggestion follows the score shown
             if score >= 0.5:
                 label = POSITIVE
@@ -308,7 +315,7 @@ class Scorer:
                                 for sp in s.spans
                             ],
                         }
-                        for s in detect_signals(doc.text)
+                        for s in featurized.signals[i]
                     ],
                     "contacts": [
                         {
@@ -318,10 +325,12 @@ class Scorer:
                             "end": c.end,
                             "text": c.text,
                         }
-                        for c in with_link_contacts(find_contacts(doc.text), doc.links)
+                        for c in with_link_contacts(
+                            find_contacts(featurized.norms[i]), docs[i].links
+                        )
                     ],
-                    "blocks": self._top_blocks(unit_ps[i], doc_units[i]),
-                    "terms": self._top_terms(features[i]),
+                    "blocks": self._top_blocks(scores.unit_ps[i], scores.doc_units[i]),
+                    "terms": self._top_terms(featurized.pages, i),
                     "model": self.version,
                 }
             )
@@ -341,13 +350,17 @@ class Scorer:
             for k in order
         ]
 
-    def _top_terms(self, row) -> list[dict]:
-        """The features that pushed this page most towards solicitation (value x weight)."""
-        row = row.tocsr()
-        contrib = row.data * self._weights[row.indices]
+    def _top_terms(self, rows, i: int) -> list[dict]:
+        """The features that pushed page ``i`` most towards solicitation (value x weight).
+
+        ``rows`` is CSR; its row is read off the arrays (scipy's row indexing costs more).
+        """
+        a, b = rows.indptr[i], rows.indptr[i + 1]
+        indices = rows.indices[a:b]
+        contrib = rows.data[a:b] * self._weights[indices]
         order = np.argsort(-contrib, kind="stable")[:TOP_TERMS]
         return [
-            {"term": str(self._names[row.indices[k]]), "weight": round(float(contrib[k]), 6)}
+            {"term": str(self._names[indices[k]]), "weight": round(float(contrib[k]), 6)}
             for k in order
             if contrib[k] > 0
         ]

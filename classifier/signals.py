@@ -684,9 +684,13 @@ def _has_between(sorted_spans: list[tuple[int, int]], start: int, end: int) -> b
     return k < len(sorted_spans) and sorted_spans[k][0] < end
 
 
-def detect_signals(text: str) -> list[Signal]:
-    """Every signal that fires on ``text``, in ``CODES`` order, with original spans."""
-    doc = _Text(normalize(text))
+def detect_signals(text: str | Normalized) -> list[Signal]:
+    """Every signal that fires on ``text``, in ``CODES`` order, with original spans.
+
+    Accepts an already normalised text, so that a scorer normalising a page once for
+    its features, signals and contacts does not pay three times.
+    """
+    doc = _Text(text if isinstance(text, Normalized) else normalize(text))
     return [Signal(code, spans) for code, spans in _detect(doc) if spans]
 
 

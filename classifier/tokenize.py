@@ -8,6 +8,8 @@ Domain words (``data/dictionaries/domain_words.txt``) are added so that 卡密,
 
 from __future__ import annotations
 
+from itertools import accumulate, compress
+from operator import not_
 from pathlib import Path
 
 import rjieba
@@ -43,6 +45,19 @@ class JiebaTokenizer:
 
     def __call__(self, text: str) -> list[str]:
         return [t for t in self._engine().cut(text, False) if not t.isspace()]
+
+    def with_offsets(self, text: str) -> tuple[list[str], list[int]]:
+        """The same tokens and where each starts in ``text``.
+
+        Tokens tile the text (whitespace included), so offsets are running sums of
+        their lengths; a scorer slices one page's tokens into its blocks with them.
+        """
+        pieces = self._engine().cut(text, False)
+        keep = list(map(not_, map(str.isspace, pieces)))
+        starts = list(compress(accumulate(map(len, pieces), initial=0), keep))
+        if sum(map(len, pieces)) != len(text):
+            raise ValueError("segmentation does not cover the text")
+        return list(compress(pieces, keep)), starts
 
     def __getstate__(self) -> dict:
         return {"words": self.words}

@@ -29,7 +29,8 @@ from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_s
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.pipeline import Pipeline
 
-from classifier.document import Block, Document, from_html, units
+from classifier.document import Block, Document, from_html
+from classifier.featurize import Featurized, PageFeaturizer
 from classifier.model import SEED, build_pipeline
 
 log = logging.getLogger(__name__)
@@ -82,27 +83,47 @@ def solicitation_column(model: Pipeline) -> int:
     return list(model.classes_).index(POSITIVE)
 
 
-def score_units(
-    model: Pipeline, docs: list[Document], col: int
-) -> tuple[list[np.ndarray], list[list[Block]]]:
-    """P(solicitation) of every scoring unit of every page (one batch), and the units."""
-    doc_units = [units(d) for d in docs]
-    flat = [d.block_text(u) for d, us in zip(docs, doc_units, strict=True) for u in us]
-    flat_p = model.predict_proba(flat)[:, col] if flat else np.zeros(0)
+@dataclass
+class PageScores:
+    """Scores of a batch of pages, with the features and evidence they came from."""
+
+    page_proba: np.ndarray  # class probabilities, one row per page
+    unit_ps: list[np.ndarray]  # P(solicitation) of each unit, per page
+    featurized: Featurized
+
+    @property
+    def doc_units(self) -> list[list[Block]]:
+        return self.featurized.doc_units
+
+
+def score_units(featurizer: PageFeaturizer, featurized: Featurized, col: int) -> list[np.ndarray]:
+    """P(solicitation) of every scoring unit, split per page.
+
+    Training and scoring both come through here (``page_scores``), so the
+    aggregator is trained on exactly the unit scores it sees at scoring time.
+    """
+    flat = featurized.units
+    flat_p = featurizer.predict_proba(flat)[:, col] if flat.shape[0] else np.zeros(0)
     unit_ps, k = [], 0
-    for us in doc_units:
+    for us in featurized.doc_units:
         unit_ps.append(flat_p[k : k + len(us)])
         k += len(us)
-    return unit_ps, doc_units
+    return unit_ps
+
+
+def page_scores(featurizer: PageFeaturizer, docs: list[Document], col: int) -> PageScores:
+    """Page class probabilities and unit scores, each page analysed once."""
+    featurized = featurizer.featurize(docs)
+    page_proba = featurizer.predict_proba(featurized.pages)
+    return PageScores(page_proba, score_units(featurizer, featurized, col), featurized)
 
 
 def score_pages(
     model: Pipeline, docs: list[Document]
 ) -> tuple[np.ndarray, list[np.ndarray], list[list[Block]]]:
     """Class probabilities per page, P(solicitation) per unit, and the units."""
-    page_proba = model.predict_proba([d.text for d in docs])
-    unit_ps, doc_units = score_units(model, docs, solicitation_column(model))
-    return page_proba, unit_ps, doc_units
+    scores = page_scores(PageFeaturizer(model), docs, solicitation_column(model))
+    return scores.page_proba, scores.unit_ps, scores.doc_units
 
 
 def _splitter(groups: list[str] | None, folds: int):
@@ -232,6 +253,7 @@ def corpus_fingerprint(sites_dir: Path | None = None) -> str:
             "contacts.py",
             "tokenize.py",
             "document.py",
+            "featurize.py",  # what a unit's features are: the aggregator is trained on them
         )
     ]
     code.append(here.parent / "crawler" / "extract.py")  # the page text training sees

@@ -1,0 +1,215 @@
+"""TF-IDF rows equal to a fitted ``TfidfVectorizer``'s, without its per-n-gram Python loop.
+
+scikit-learn builds every n-gram as a string and looks it up in the vocabulary
+with a ``try``/``except`` per miss; that was about 60% of scoring time. Here
+character n-grams are packed into integers (21 bits per code point) and looked
+up all at once with ``numpy.searchsorted``; word n-grams cost one ``dict.get``
+per token or token pair. Counting, sublinear tf, idf and the l2 norm are the
+vectorizer's own, so the values match ``vectorizer.transform`` (tests check it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from itertools import pairwise, repeat
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+__all__ = ["CharNgrams", "WordNgrams", "fold_whitespace", "tfidf_values"]
+
+#: scikit-learn's whitespace folding before character n-grams (``_VectorizerMixin``).
+_WHITE_SPACES = re.compile(r"\s\s+")
+_BITS = 21  # every code point + 1 fits in 21 bits, so three fit in an int64
+_MAX_CHAR_N = 3
+
+
+def _require(vectorizer: TfidfVectorizer, analyzer: str) -> None:
+    """Refuse settings this module does not reproduce (the default model uses none of them)."""
+    if vectorizer.analyzer != analyzer:
+        raise ValueError(f"expected analyzer={analyzer!r}, got {vectorizer.analyzer!r}")
+    unsupported = {
+        "lowercase": vectorizer.lowercase,
+        "preprocessor": vectorizer.preprocessor is not None,
+        "strip_accents": vectorizer.strip_accents is not None,
+        "stop_words": vectorizer.stop_words is not None,
+        "binary": vectorizer.binary,
+        "input": vectorizer.input != "content",
+        "norm": vectorizer.norm not in ("l2", None),
+    }
+    bad = sorted(name for name, on in unsupported.items() if on)
+    if bad:
+        raise ValueError(f"vectorizer settings not supported by the fast path: {bad}")
+
+
+class _Weights:
+    """Counts -> the vectorizer's TF-IDF values (sublinear tf, idf, l2 norm)."""
+
+    def __init__(self, vectorizer: TfidfVectorizer) -> None:
+        self.sublinear = bool(vectorizer.sublinear_tf)
+        self.idf = np.asarray(vectorizer.idf_, dtype=np.float64) if vectorizer.use_idf else None
+        self.l2 = vectorizer.norm == "l2"
+
+    def __call__(self, cols: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        return tfidf_values(cols, counts, self.idf, self.sublinear, self.l2)
+
+
+def tfidf_values(
+    cols: np.ndarray, counts: np.ndarray, idf: np.ndarray | None, sublinear: bool, l2: bool
+) -> np.ndarray:
+    """TF-IDF values of one row, in ``TfidfTransformer.transform``'s order of operations."""
+    values = counts.astype(np.float64)
+    if sublinear:
+        np.log(values, out=values)
+        values += 1.0
+    if idf is not None:
+        values *= idf[cols]
+    if l2 and len(values):
+        norm = np.sqrt(np.dot(values, values))
+        if norm:
+            values /= norm
+    return values
+
+
+def _unique_counts(cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if not len(cols):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    uniq, counts = np.unique(cols, return_counts=True)
+    return uniq.astype(np.int64, copy=False), counts
+
+
+def _code_points(text: str) -> np.ndarray:
+    """Code point + 1 of every character (0 is left free to mean "no character")."""
+    raw = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    return raw.astype(np.int64) + 1
+
+
+class CharNgrams:
+    """Character n-gram TF-IDF rows (``analyzer="char"``, n up to 3) of a fitted vectorizer."""
+
+    def __init__(self, vectorizer: TfidfVectorizer) -> None:
+        _require(vectorizer, "char")
+        self.min_n, self.max_n = vectorizer.ngram_range
+        if not 1 <= self.min_n <= self.max_n <= _MAX_CHAR_N:
+            raise ValueError(f"character n-grams up to {_MAX_CHAR_N} only")
+        terms = list(vectorizer.vocabulary_)
+        cols = np.fromiter(vectorizer.vocabulary_.values(), np.int64, len(terms))
+        keys = self._term_keys(terms)
+        order = np.argsort(keys, kind="stable")
+        self._keys = keys[order]
+        self._cols = cols[order]
+        self.n_features = len(terms)
+        self._weights = _Weights(vectorizer)
+
+    @staticmethod
+    def _term_keys(terms: list[str]) -> np.ndarray:
+        """Each vocabulary term packed as ``columns`` packs the same n-gram of a text."""
+        if not terms:
+            return np.zeros(0, np.int64)
+        lens = np.fromiter(map(len, terms), np.int64, len(terms))
+        if lens.max() > _MAX_CHAR_N:
+            raise ValueError("vocabulary term longer than the n-gram range")
+        padded = np.array(terms, dtype=f"U{_MAX_CHAR_N}").view(np.uint32)
+        points = padded.reshape(len(terms), _MAX_CHAR_N).astype(np.int64) + 1
+        keys = points[:, 0].copy()
+        for j in range(1, _MAX_CHAR_N):
+            keys = np.where(lens > j, (keys << _BITS) | points[:, j], keys)
+        return keys
+
+    def columns(self, folded: str) -> list[np.ndarray]:
+        """Per n, the vocabulary column (-1: none) of the n-gram starting at each position.
+
+        ``folded`` is already whitespace-folded (``fold_whitespace``); the rows of
+        the text and of any stretch of it are then slices of these arrays.
+        """
+        c = _code_points(folded)
+        out = []
+        for n in range(self.min_n, self.max_n + 1):
+            if len(c) < n or not len(self._keys):
+                out.append(np.zeros(0, np.int64))
+                continue
+            key = c[: len(c) - n + 1].copy()
+            for j in range(1, n):
+                key = (key << _BITS) | c[j : len(c) - n + 1 + j]
+            pos = np.searchsorted(self._keys, key)
+            pos[pos == len(self._keys)] = 0
+            out.append(np.where(self._keys[pos] == key, self._cols[pos], -1))
+        return out
+
+    def row_of(
+        self, columns: list[np.ndarray], start: int, end: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The row of ``folded[start:end]``, from ``columns(folded)``."""
+        cols, counts = _slice_counts(columns, self.min_n, start, end)
+        return cols, self._weights(cols, counts)
+
+    def row(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """(sorted columns, TF-IDF values): the row ``vectorizer.transform([text])`` gives."""
+        folded = fold_whitespace(text)[0]
+        return self.row_of(self.columns(folded), 0, len(folded))
+
+
+class WordNgrams:
+    """Word n-gram TF-IDF rows of a fitted vectorizer, from already made tokens."""
+
+    def __init__(self, vectorizer: TfidfVectorizer) -> None:
+        _require(vectorizer, "word")
+        self.min_n, self.max_n = vectorizer.ngram_range
+        self._vocab: dict[str, int] = vectorizer.vocabulary_
+        self.n_features = len(self._vocab)
+        self._weights = _Weights(vectorizer)
+
+    def columns(self, tokens: Sequence[str]) -> list[np.ndarray]:
+        """Per n, the column (-1: none) of the n-gram starting at each token.
+
+        N-grams are the tokens joined by spaces, as scikit-learn joins them.
+        """
+        get = self._vocab.get
+        out = []
+        for n in range(self.min_n, self.max_n + 1):
+            if n == 1:
+                found = map(get, tokens, repeat(-1))
+            elif n == 2:
+                found = map(get, map(" ".join, pairwise(tokens)), repeat(-1))
+            else:
+                found = (get(" ".join(tokens[i : i + n]), -1) for i in range(len(tokens) - n + 1))
+            out.append(np.fromiter(found, np.int64))
+        return out
+
+    def row_of(
+        self, columns: list[np.ndarray], start: int, end: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The row of ``tokens[start:end]``, from ``columns(tokens)``."""
+        cols, counts = _slice_counts(columns, self.min_n, start, end)
+        return cols, self._weights(cols, counts)
+
+    def row(self, tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(sorted columns, TF-IDF values) of the n-grams of ``tokens``."""
+        return self.row_of(self.columns(tokens), 0, len(tokens))
+
+
+def _slice_counts(
+    columns: list[np.ndarray], min_n: int, start: int, end: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted columns, counts) of the n-grams that lie inside positions [start, end)."""
+    parts = [cols[start : max(start, end - n + 1)] for n, cols in enumerate(columns, min_n)]
+    found = np.concatenate(parts) if parts else np.zeros(0, np.int64)
+    return _unique_counts(found[found >= 0])
+
+
+def fold_whitespace(text: str) -> tuple[str, np.ndarray | None]:
+    """``text`` with runs of whitespace folded to one space, as scikit-learn's char analyzer does,
+    and where each character went (``None``: nowhere moved).
+
+    ``at[p]`` is the folded position of character ``p`` (meaningful for characters
+    that are kept: non-whitespace, or the first of a run).
+    """
+    runs = [(m.start(), m.end()) for m in _WHITE_SPACES.finditer(text)]
+    if not runs:
+        return text, None
+    shift = np.zeros(len(text) + 1, np.int64)
+    for a, b in runs:
+        shift[b] += b - a - 1
+    at = np.arange(len(text) + 1, dtype=np.int64) - np.cumsum(shift)
+    return _WHITE_SPACES.sub(" ", text), at

@@ -1,0 +1,205 @@
+"""The fast feature path gives the fitted scikit-learn pipeline's own numbers.
+
+``classifier.ngrams``, ``classifier.linear`` and ``classifier.featurize`` replace
+``Pipeline.transform`` / ``predict_proba`` when scoring; every value they produce
+is compared here with what scikit-learn computes from the same fitted objects.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import sparse
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.linear_model import LogisticRegression
+
+from classifier.document import Document, document, from_html, units
+from classifier.featurize import PageFeaturizer
+from classifier.linear import LinearHead
+from classifier.model import CompactTfidfVectorizer, build_pipeline, vectorizers
+from classifier.ngrams import CharNgrams, WordNgrams, fold_whitespace
+from classifier.normalize import normalize
+from classifier.signals import CODES
+from classifier.tokenize import JiebaTokenizer
+from corpus.manifest import Site
+from tests.test_classifier_core import toy_corpus
+
+#: Texts that stress the edges: whitespace runs, astral characters, empty, one character.
+ODD_TEXTS = [
+    "",
+    "a",
+    "  \t\n\n 回收  话费卡\r\n\n微信  ",
+    "加微信😀 hs88 😀😀 秒结 𠮷野家 𠮷",
+    "卡" * 40,
+    "高价回收话费卡，加微信 hs188 秒结\n\n\n长期大量收 京东E卡",
+]
+
+
+def corpus_docs(sites: list[Site], per_site: int = 3) -> list[Document]:
+    """Pages as the scorer and training see them: the crawler's text and blocks."""
+    return [
+        from_html(p.read_text(), f"http://{s.id}.invalid{p.path}")
+        for s in sites
+        for p in s.pages[:per_site]
+    ]
+
+
+def assert_same_rows(expected: sparse.spmatrix, rows: list[tuple[np.ndarray, np.ndarray]]):
+    expected = sparse.csr_matrix(expected)
+    expected.sort_indices()
+    assert expected.shape[0] == len(rows)
+    for i, (cols, values) in enumerate(rows):
+        row = expected[i]
+        np.testing.assert_array_equal(cols, row.indices, err_msg=f"row {i}")
+        np.testing.assert_allclose(values, row.data, rtol=0, atol=1e-12, err_msg=f"row {i}")
+
+
+def test_character_ngrams_equal_the_vectorizers_on_odd_text():
+    texts = [*ODD_TEXTS, *toy_corpus(2)[0]]
+    vectorizer = CompactTfidfVectorizer(
+        analyzer="char", ngram_range=(1, 3), min_df=1, sublinear_tf=True, lowercase=False
+    ).fit(texts)
+    fast = CharNgrams(vectorizer)
+    probes = [*texts, "未见过的字 and unseen", "\n\n\n"]
+    assert_same_rows(vectorizer.transform(probes), [fast.row(t) for t in probes])
+
+
+def test_word_ngrams_equal_the_vectorizers_on_odd_text():
+    texts = [*ODD_TEXTS, *toy_corpus(2)[0]]
+    tokenizer = JiebaTokenizer(("秒结",))
+    vectorizer = CompactTfidfVectorizer(
+        tokenizer=tokenizer, token_pattern=None, lowercase=False, ngram_range=(1, 2),
+        min_df=1, sublinear_tf=True,
+    ).fit(texts)  # fmt: skip
+    fast = WordNgrams(vectorizer)
+    probes = [*texts, "未见过的词", "秒结 秒结 秒结"]
+    assert_same_rows(vectorizer.transform(probes), [fast.row(tokenizer(t)) for t in probes])
+
+
+def test_rows_of_stretches_are_slices_of_the_whole_texts_columns():
+    """Units are scored from their page's n-gram columns: a stretch's row, from a slice."""
+    texts = [*ODD_TEXTS, *toy_corpus(2)[0]]
+    chars = CompactTfidfVectorizer(
+        analyzer="char", ngram_range=(1, 3), min_df=1, sublinear_tf=True, lowercase=False
+    ).fit(texts)
+    fast_chars = CharNgrams(chars)
+    tokenizer = JiebaTokenizer(("秒结",))
+    fast_words = WordNgrams(
+        CompactTfidfVectorizer(
+            tokenizer=tokenizer, token_pattern=None, lowercase=False, ngram_range=(1, 2),
+            min_df=1, sublinear_tf=True,
+        ).fit(texts)
+    )  # fmt: skip
+    page = fold_whitespace("\n".join(texts))[0]
+    columns = fast_chars.columns(page)
+    tokens = tokenizer(page)
+    word_columns = fast_words.columns(tokens)
+    for a, b in [(0, 1), (0, 7), (3, 40), (100, 101), (len(page) - 9, len(page)), (5, 5)]:
+        expected = chars.transform([page[a:b]])
+        assert_same_rows(expected, [fast_chars.row_of(columns, a, b)])
+    for i, j in [(0, 1), (0, 2), (4, 30), (len(tokens) - 3, len(tokens)), (7, 7)]:
+        expected = fast_words.row(tokens[i:j])
+        got = fast_words.row_of(word_columns, i, j)
+        np.testing.assert_array_equal(got[0], expected[0])
+        np.testing.assert_allclose(got[1], expected[1], rtol=0, atol=1e-12)
+
+
+def test_tokens_with_offsets_are_the_tokenizers_tokens():
+    tokenizer = JiebaTokenizer(("秒结",))
+    for text in ODD_TEXTS:
+        tokens, starts = tokenizer.with_offsets(text)
+        assert tokens == tokenizer(text)
+        assert [text[s : s + len(t)] for t, s in zip(tokens, starts, strict=True)] == tokens
+
+
+def test_settings_the_fast_path_does_not_reproduce_are_refused():
+    with pytest.raises(ValueError, match="lowercase"):
+        CharNgrams(CompactTfidfVectorizer(analyzer="char", lowercase=True).fit(["回收"]))
+    with pytest.raises(ValueError, match="n-grams up to 3"):
+        too_long = CompactTfidfVectorizer(analyzer="char", ngram_range=(1, 4), lowercase=False)
+        CharNgrams(too_long.fit(["回收"]))
+    with pytest.raises(ValueError, match="analyzer"):
+        WordNgrams(CompactTfidfVectorizer(analyzer="char", lowercase=False).fit(["回收"]))
+
+
+def test_default_model_ngrams_equal_its_vectorizers(scorer, sites: list[Site]):
+    words, chars = vectorizers(scorer.model.text_model)
+    texts = [normalize(d.text).text for d in corpus_docs(sites, 2)] + ODD_TEXTS
+    assert_same_rows(chars.transform(texts), [CharNgrams(chars).row(t) for t in texts])
+    fast_words = WordNgrams(words)
+    assert_same_rows(words.transform(texts), [fast_words.row(words.tokenizer(t)) for t in texts])
+
+
+@pytest.mark.parametrize("calibrate", [True, False])
+@pytest.mark.parametrize("classes", [2, 3])
+def test_linear_head_equals_predict_proba(calibrate: bool, classes: int):
+    texts, labels = toy_corpus(6)
+    if classes == 3:  # a third class, so the multinomial / one-vs-rest paths run
+        labels = ["platform" if i % 10 in (3, 8) else label for i, label in enumerate(labels)]
+    pipeline = build_pipeline(words=("秒结",), calibrate=calibrate).fit(texts, labels)
+    x = pipeline.named_steps["features"].transform(texts + ODD_TEXTS)
+    classifier = pipeline.named_steps["classifier"]
+    expected = classifier.predict_proba(x)
+    head = LinearHead(classifier)
+    np.testing.assert_allclose(head.predict_proba(x), expected, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(head.predict_proba(x.toarray()), expected, rtol=0, atol=1e-9)
+    np.testing.assert_array_equal(head.classes_, classifier.classes_)
+    head._complete = False  # the general per-fold loop (folds missing a class) agrees too
+    np.testing.assert_allclose(head.predict_proba(x), expected, rtol=0, atol=1e-9)
+
+
+def test_linear_head_refuses_other_calibration():
+    texts, labels = toy_corpus(6)
+    x = build_pipeline(words=()).named_steps["features"].fit_transform(texts)
+    isotonic = CalibratedClassifierCV(LogisticRegression(), method="isotonic", cv=2)
+    with pytest.raises(ValueError, match="unsupported"):
+        LinearHead(isotonic.fit(x, labels))
+
+
+def test_page_rows_and_probabilities_equal_the_pipelines(scorer, sites: list[Site]):
+    pipeline = scorer.model.text_model
+    docs = corpus_docs(sites) + [document(text=t) for t in ODD_TEXTS if t.strip()]
+    featurizer = PageFeaturizer(pipeline)
+    got = featurizer.featurize(docs)
+    texts = [d.text for d in docs]
+    expected = pipeline.named_steps["features"].transform(texts).tocsr()
+    expected.sort_indices()
+    np.testing.assert_array_equal(got.pages.indptr, expected.indptr)
+    np.testing.assert_array_equal(got.pages.indices, expected.indices)
+    np.testing.assert_allclose(got.pages.data, expected.data, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        featurizer.predict_proba(got.pages), pipeline.predict_proba(texts), rtol=0, atol=1e-9
+    )
+
+
+def test_unit_rows_are_the_units_text_and_the_pages_signals(scorer, sites: list[Site]):
+    """A unit's text features are its own text's; its signal counts are the page's spans in it."""
+    pipeline = scorer.model.text_model
+    docs = corpus_docs(sites)
+    got = PageFeaturizer(pipeline).featurize(docs)
+    assert got.doc_units == [units(d) for d in docs]
+    flat = [
+        (d, u, s) for d, us, s in zip(docs, got.doc_units, got.signals, strict=True) for u in us
+    ]
+    assert got.units.shape[0] == len(flat)
+    words, chars = vectorizers(pipeline)
+    n_text = len(words.vocabulary_) + len(chars.vocabulary_)
+    text_part = pipeline.named_steps["features"].transform([d.block_text(u) for d, u, _ in flat])
+    expected = sparse.csr_matrix(text_part)[:, :n_text].toarray()
+    np.testing.assert_allclose(got.units[:, :n_text].toarray(), expected, rtol=0, atol=1e-12)
+    signal_part = np.zeros((len(flat), len(CODES)))
+    for r, (_doc, unit, signals) in enumerate(flat):
+        for s in signals:
+            n = sum(unit.start <= sp.start < unit.end for sp in s.spans)
+            signal_part[r, CODES.index(s.code)] = np.log1p(n)
+    np.testing.assert_allclose(got.units[:, n_text:].toarray(), signal_part, rtol=0, atol=1e-12)
+
+
+def test_page_signals_and_normalisation_are_the_evidences(scorer, sites: list[Site]):
+    from classifier.signals import detect_signals
+
+    docs = corpus_docs(sites, 1)
+    got = PageFeaturizer(scorer.model.text_model).featurize(docs)
+    for doc, norm, signals in zip(docs, got.norms, got.signals, strict=True):
+        assert norm.text == normalize(doc.text).text
+        assert signals == detect_signals(doc.text)
