@@ -103,6 +103,17 @@ _CONTACT_CALL = re.compile(
     # a buyer's offer next to a handle is the call: "长期收 … 电话 138…", "价格好说"
     r"|长期收|大量收|高价收|都收|急收|现收|收购|回收|收卡|价格好|面议|给价|找他|找老|在线|留言|发到|发给|直接加|加个|加一下|加下"
 )
+#: On a site with its own order flow, a handle still solicits when the flow needs it:
+#: "提交后请务必添加客服微信确认订单，否则订单作废" moves the trade to a person.
+_MUST_CONTACT = re.compile(
+    _each("务必|必须|一定要|需要|需|须|请先|要先", r"\s?(?:先)?\s?(?:添加|加|联系|私聊)")
+    + r"|否则[^。!?\n]{0,12}(?:作废|无效|取消|失效|不予)|确认订单|告知结算方式|人工结算|人工处理"
+)
+#: A QR code to add a person is a handle the text cannot show ("扫码加好友 收卡").
+_QR_CONTACT = re.compile(
+    _each("扫码|扫一扫|扫描|扫", r"[^。!?\n]{0,8}?(?:二维码)?\s?(?:加|添加)\s?(?:好友|微信|我|qq)(?!\s?(?:公众号|服务号|小程序|官方))",
+    )
+)
 #: Paying or being paid outside a platform.
 _OFF_PLATFORM = re.compile(
     r"扫码(?:付|支付|转|给|打款)|转账(?:到|给|至)|转(?:到|给)(?:我|老板|对方|本人)|直接转账|先转账|"
@@ -114,6 +125,10 @@ _OFF_PLATFORM = re.compile(
     r"|口令红包|红包(?:结算|付款|支付)"
     r"|私下(?:交易|转账|结算|付款)|线下(?:转账|结算|付款)|当面(?:结算|付款|交易)|现款现结"
     r"|打款(?:到|给)你"
+    # the card itself handed to a person: the trade has left any platform
+    # (asked for in the first person; "别人让我先发卡密" tells of it)
+    r"|先发卡密(?<!让先发卡密)(?<!让我先发卡密)(?<!让你先发卡密)(?<!要求先发卡密)"
+    r"|卡密发(?:给)?我|发卡密给我|报卡号给价"
 )
 #: Pay first: 先付/先交/先转 … a fee; fees that only exist in scams stand alone.
 _FEE_WORD = (
@@ -138,7 +153,7 @@ _FEE_NEGATED = re.compile(
 #: Rates at or above face value.
 _ABOVE_WORDS = re.compile(
     r"溢价|高于面值|超过面值|超面值|面值以上|比面值(?:还)?高|高过面值|满面值|按面值(?:收|回收|结)"
-    r"|原价(?:收|回收)|等价回收|全额回收|不打折|一比一|1\s?[:比]\s?1(?![\d.])"
+    r"|面值全(?:收|额收|结)|原价(?:收|回收)|等价回收|全额回收|不打折|一比一|1\s?[:比]\s?1(?![\d.])"
     r"|一百(?:元)?(?:面值)?\s?(?:收|给|兑|换|结)\s?一百(?:零[一二三四五六七八九]|[一二]十)?"
     r"|百分之(?:一)?百(?:零[一二三四五])?(?:以上)?(?=\s?(?:收|回收|给|结|兑|以上))|全额(?:给|收|结)"
     r"|按一百(?:收|给|结)|给一百(?![一二三四五六七八九])"
@@ -233,15 +248,15 @@ _WARN_STRONG = frozenset(
         "不可信",
         "不靠谱",
         "防诈",
-        "避免",
-        "不建议",
-        "远离",
         "敬而远之",
         "风险提示",
     ]
 )
+#: Advice words that also dress up a pitch ("避免压价，直接找我"): a warning only within
+#: their own sentence, never for the whole line, and no pull on nearby quotes.
+_WARN_MILD = ("避免", "不建议", "远离")
 _WARN_CUE = re.compile(
-    "|".join(sorted(_WARN_STRONG, key=len, reverse=True))
+    "|".join(sorted([*_WARN_STRONG, *_WARN_MILD], key=len, reverse=True))
     + "|"
     + _each(
         "不要|别|勿|不能|不会",
@@ -601,6 +616,14 @@ def _find_handles(norm: Normalized) -> list[_contacts.Contact]:
     return [c for c in _contacts.find_contacts(norm) if c.kind in _HANDLE_KINDS]
 
 
+def _to_add(contact: _contacts.Contact) -> bool:
+    """A handle that is a person to add. A number with an area code (0731-8451 2290) is a
+    fixed line, a shop's or an office's phone: a contact, but no pull to a person."""
+    return contact.kind in _PERSONAL_KINDS and not (
+        contact.kind == "phone" and contact.value.startswith("0")
+    )
+
+
 # --------------------------------------------------------------------------- API
 
 
@@ -633,17 +656,32 @@ def _detect(doc: _Text) -> Iterator[tuple[str, list[Span]]]:
     free_handles = sorted(
         (c.start, c.end)
         for c in contacts
-        if c.kind in _PERSONAL_KINDS and not doc.in_warning_original(c.start, c.end)
+        if _to_add(c) and not doc.in_warning_original(c.start, c.end)
     )
-    if free_handles and not onsite:
-        calls = _outside_warnings(doc, _matches(_CONTACT_CALL, text))
+    off_any = _off_platform(text)
+    contact_only: list[tuple[int, int]] = []
+    if free_handles:
+        # A site with its own order flow may list a support handle; there only a call
+        # that makes the person part of the trade counts: a required contact, or paying
+        # the handle ("口令红包发给客服 wx:…").
+        calls = _matches(_MUST_CONTACT, text) + [
+            (a, b) for a, b in off_any if not text.startswith("收款账", a)  # the user's own
+        ]
+        if not onsite:
+            calls += _matches(_CONTACT_CALL, text)
+        calls = _outside_warnings(doc, sorted(calls))
         calls_original = [doc.norm.span(a, b) for a, b in calls]
         used_calls = _near_any(calls_original, free_handles, _CALL_WINDOW)
         used_handles = _near_any(free_handles, used_calls, _CALL_WINDOW)
         if used_handles:
-            yield "contact_only", _original_spans(original, used_handles + used_calls)
+            contact_only += used_handles + used_calls
+    if not onsite:
+        qr = _outside_warnings(doc, _matches(_QR_CONTACT, text))
+        contact_only += [doc.norm.span(a, b) for a, b in qr]
+    if contact_only:
+        yield "contact_only", _original_spans(original, contact_only)
 
-    off = _outside_warnings(doc, _off_platform(text))
+    off = _outside_warnings(doc, off_any)
     accounts = [
         (c.start, c.end)
         for c in contacts

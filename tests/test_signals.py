@@ -54,6 +54,31 @@ POSITIVE: list[tuple[str, str, str, list[str] | None]] = [
         "contact_only",
         None,
     ),
+    (
+        "QR code to add a person",
+        "扫左边二维码加好友，直接报卡号给价",
+        "contact_only",
+        ["扫左边二维码加好友"],
+    ),
+    (
+        "order flow that hands the order to a personal WeChat",
+        "提交订单\n提交后请务必添加客服V信确认订单，否则订单将自动作废。\n专属客服V信：kxb-kefu-06",
+        "contact_only",
+        ["务必添加", "确认订单", "否则订单将自动作废", "kxb-kefu-06"],
+    ),
+    (
+        "advice word in another sentence of the line",
+        "选卡时避免过期。高价回收 加微信 ab_cd123 秒结",
+        "contact_only",
+        ["回收", "加微信", "ab_cd123"],
+    ),
+    (
+        "order site that takes payment through a personal handle",
+        "订单查询\n答：可以，用微信口令红包发给值班客服 wx：jkt_zb01，口令写订单号。",
+        "contact_only",
+        ["口令红包", "jkt_zb01"],
+    ),
+    ("landline is a contact", "门店电话 0571-8665 3120", "contact_handle", ["0571-8665 3120"]),
     # off_platform_payment
     (
         "usdt + wallet",
@@ -65,6 +90,12 @@ POSITIVE: list[tuple[str, str, str, list[str] | None]] = [
     ("口令红包", "余额提现请发支付宝口令红包", "off_platform_payment", ["口令红包"]),
     ("personal QR", "验完卡扫码付款给你，收款码在下面", "off_platform_payment", None),
     ("full-width USDT", "ＵＳＤＴ結算，當天到", "off_platform_payment", ["ＵＳＤＴ"]),
+    (
+        "PIN first, to the buyer",
+        "京东E卡按面值全收，先发卡密，验完立刻发口令红包",
+        "off_platform_payment",
+        ["先发卡密", "口令红包"],
+    ),
     # upfront_fee
     ("先交 N 元保证金", "出卡前需先交200元保证金", "upfront_fee", ["需先交200元保证金"]),
     ("先付押金", "新客先付二十元押金防骗子", "upfront_fee", ["先付二十元押金"]),
@@ -135,9 +166,22 @@ NEGATIVE: list[tuple[str, str, str]] = [
         "contact_only",
     ),
     ("no handle", "高价回收京东卡，欢迎咨询", "contact_only"),
+    ("shop landline", "旧手机回收，当面检测报价 电话 0731-8451 2290", "contact_only"),
+    ("QR code of an official account", "扫码添加微信公众号 卡宝服务", "contact_only"),
+    (
+        "platform: support WeChat for questions only",
+        "在线提交卡密，系统自动验卡\n如有疑问可加客服微信 kb_kf01 咨询",
+        "contact_only",
+    ),
     # off_platform_payment
     ("platform settles", "平台自动结算到您绑定的支付宝账户", "off_platform_payment"),
     ("warning about paying by QR", "谨防骗子要求扫码付款", "off_platform_payment"),
+    ("someone asked for the PIN first", "问：别人让我先发卡密验卡，可以吗？", "off_platform_payment"),
+    (
+        "support WeChat that edits the user's own payout account",
+        "我的订单\n售后微信 qhb_kf88 只处理订单问题，比如修改收款账户。",
+        "contact_only",
+    ),
     # upfront_fee
     ("no fee", "本平台零手续费，不收任何押金", "upfront_fee"),
     ("fee table", "提现手续费为0.1%，最低一元", "upfront_fee"),
@@ -291,6 +335,8 @@ def test_platform_with_support_wechat() -> None:
         ("京东E卡按面值102%回收", True),
         ("京东E卡面值100收102", True),
         ("京东E卡一比一回收", True),
+        ("京东E卡按面值全收", True),
+        ("京东E卡面值全额收", True),
     ],
 )
 def test_face_value(text: str, above: bool) -> None:
