@@ -111,7 +111,10 @@ _MUST_CONTACT = re.compile(
 )
 #: A QR code to add a person is a handle the text cannot show ("扫码加好友 收卡").
 _QR_CONTACT = re.compile(
-    _each("扫码|扫一扫|扫描|扫", r"[^。!?\n]{0,8}?(?:二维码)?\s?(?:加|添加)\s?(?:好友|微信|我|qq)(?!\s?(?:公众号|服务号|小程序|官方))",
+    _each(
+        "扫码|扫一扫|扫描|扫",
+        r"[^。!?\n]{0,8}?(?:二维码)?\s?(?:加|添加)\s?(?:好友|微信|我|qq)"
+        r"(?!\s?(?:公众号|服务号|小程序|官方))",
     )
 )
 #: Paying or being paid outside a platform.
@@ -665,7 +668,9 @@ def _detect(doc: _Text) -> Iterator[tuple[str, list[Span]]]:
         # that makes the person part of the trade counts: a required contact, or paying
         # the handle ("口令红包发给客服 wx:…").
         calls = _matches(_MUST_CONTACT, text) + [
-            (a, b) for a, b in off_any if not text.startswith("收款账", a)  # the user's own
+            (a, b)
+            for a, b in off_any
+            if not text.startswith("收款账", a)  # the user's own
         ]
         if not onsite:
             calls += _matches(_CONTACT_CALL, text)

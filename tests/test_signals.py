@@ -176,7 +176,11 @@ NEGATIVE: list[tuple[str, str, str]] = [
     # off_platform_payment
     ("platform settles", "平台自动结算到您绑定的支付宝账户", "off_platform_payment"),
     ("warning about paying by QR", "谨防骗子要求扫码付款", "off_platform_payment"),
-    ("someone asked for the PIN first", "问：别人让我先发卡密验卡，可以吗？", "off_platform_payment"),
+    (
+        "someone asked for the PIN first",
+        "问：别人让我先发卡密验卡，可以吗？",
+        "off_platform_payment",
+    ),
     (
         "support WeChat that edits the user's own payout account",
         "我的订单\n售后微信 qhb_kf88 只处理订单问题，比如修改收款账户。",
