@@ -121,17 +121,22 @@ _QR_CONTACT = re.compile(
 _OFF_PLATFORM = re.compile(
     r"扫码(?:付|支付|转|给|打款)|转账(?:到|给|至)|转(?:到|给)(?:我|老板|对方|本人)|直接转账|先转账|"
     + _each("微信|支付宝|银行卡", "转账(?!记录)")
-    + r"|收款码|收款二维码|收款账[号户]|支付宝(?:账号|帐号)"
+    + r"|收款码|收款二维码|支付宝(?:账号|帐号)"
     r"|钱包地址|u地址|usdt|泰达币|trc-?20|erc-?20|"
     + _each("走|收|换|结|付", "u(?![a-z])")
     + r"|u(?:结算|商|结)|u(?<=\du)(?![a-z0-9])|u(?<=\d u)(?![a-z0-9])"
     r"|口令红包|红包(?:结算|付款|支付)"
-    r"|私下(?:交易|转账|结算|付款)|线下(?:转账|结算|付款)|当面(?:结算|付款|交易)|现款现结"
+    r"|私下(?:转账|结算|付款)|线下(?:转账|结算|付款)|当面(?:结算|付款|交易)|现款现结"
     r"|打款(?:到|给)你"
     # the card itself handed to a person: the trade has left any platform
     # (asked for in the first person; "别人让我先发卡密" tells of it)
     r"|先发卡密(?<!让先发卡密)(?<!让我先发卡密)(?<!让你先发卡密)(?<!要求先发卡密)"
-    r"|卡密发(?:给)?我|发卡密给我|报卡号给价"
+    r"|卡密发(?:给)?我|发卡密给我|报卡号给价|"
+    # "收款账户" alone is mostly the seller's own, bound on a platform ("绑定收款账户")
+    + _each("个人|私人|对方|老板|财务|客服", r"(?:的)?收款账[号户]")
+    + "|"
+    # "私下交易" is mostly a noun in reports ("私下交易无从统计"): only when it is offered
+    + _each("可|可以|支持|接受|欢迎|直接|咱们|我们", "私下交易")
 )
 #: Pay first: 先付/先交/先转 … a fee; fees that only exist in scams stand alone.
 _FEE_WORD = (
@@ -247,6 +252,7 @@ _WARN_STRONG = frozenset(
         "受害人",
         "受害者",
         "骗取",
+        "骗走",
         "可疑",
         "不可信",
         "不靠谱",
@@ -257,7 +263,7 @@ _WARN_STRONG = frozenset(
 )
 #: Advice words that also dress up a pitch ("避免压价，直接找我"): a warning only within
 #: their own sentence, never for the whole line, and no pull on nearby quotes.
-_WARN_MILD = ("避免", "不建议", "远离")
+_WARN_MILD = ("避免", "不建议", "不推荐", "远离", "危险信号")
 _WARN_CUE = re.compile(
     "|".join(sorted([*_WARN_STRONG, *_WARN_MILD], key=len, reverse=True))
     + "|"
@@ -266,6 +272,12 @@ _WARN_CUE = re.compile(
         r"\s?(?:随便|轻易|私自|主动)?\s?(?:加|添加|相信|轻信|扫|转账|转钱|付|先付|交"
         r"|透露|提供|告诉|点击|私下|把卡密|发卡密|泄露)",
     )
+    # what an official never does ("不会要求您扫码付款"), and a scam told in the third
+    # person ("对方发来一张收款码"): their sentence only
+    + "|"
+    + _each("不会", r"\s?(?:以|要求|让|索要|主动)")
+    + "|"
+    + _each("对方", r"(?:要求|发来|称|让|以|随即|说)")
 )
 #: Scammers borrow the words: "谨防假冒 认准本人微信", "拒绝骗子 诚信交易".
 _WARN_FAKE = re.compile(
@@ -452,6 +464,9 @@ def _guarantee(text: str) -> list[tuple[int, int]]:
 #: Words that make an on-site step this site's own, not one described in an article.
 _SELF = re.compile(r"本站|本平台|我们|我司|登录后|点击|下方|您的订单|您可")
 _UI_LINE = 30  # a line this short holding the phrase is a button, menu or form label
+#: A short line ending like prose is a step of an article's list, not a control:
+#: "在平台页面内提交卡号和密码，等待系统自动验卡；"
+_PROSE_END = frozenset("。;,!?")
 
 
 def _onsite(doc: _Text) -> list[tuple[int, int]]:
@@ -459,7 +474,8 @@ def _onsite(doc: _Text) -> list[tuple[int, int]]:
     out = []
     for m in _ONSITE.finditer(doc.text):
         a, b = doc.line(m.start())
-        if b - a <= _UI_LINE or _SELF.search(doc.text, *doc.sentence(m.start())):
+        ui = b - a <= _UI_LINE and doc.text[b - 1 : b] not in _PROSE_END
+        if ui or _SELF.search(doc.text, *doc.sentence(m.start())):
             out.append((m.start(), m.end()))
     return out
 
@@ -667,11 +683,7 @@ def _detect(doc: _Text) -> Iterator[tuple[str, list[Span]]]:
         # A site with its own order flow may list a support handle; there only a call
         # that makes the person part of the trade counts: a required contact, or paying
         # the handle ("口令红包发给客服 wx:…").
-        calls = _matches(_MUST_CONTACT, text) + [
-            (a, b)
-            for a, b in off_any
-            if not text.startswith("收款账", a)  # the user's own
-        ]
+        calls = _matches(_MUST_CONTACT, text) + off_any
         if not onsite:
             calls += _matches(_CONTACT_CALL, text)
         calls = _outside_warnings(doc, sorted(calls))

@@ -96,6 +96,24 @@ POSITIVE: list[tuple[str, str, str, list[str] | None]] = [
         "off_platform_payment",
         ["先发卡密", "口令红包"],
     ),
+    (
+        "a personal account to pay into",
+        "保证金请转到客服的收款账户，备注订单号",
+        "off_platform_payment",
+        ["客服的收款账户"],
+    ),
+    (
+        "private trade offered",
+        "不走平台，可以私下交易，价格更高",
+        "off_platform_payment",
+        ["可以私下交易"],
+    ),
+    (
+        "article list step before a soliciting footer",
+        "在平台页面内提交卡号和密码，等待系统自动验卡；\n【油卡回收】长期收，vx：yk_zh168，量大价优",
+        "contact_only",
+        ["回收", "长期收", "yk_zh168"],
+    ),
     # upfront_fee
     ("先交 N 元保证金", "出卡前需先交200元保证金", "upfront_fee", ["需先交200元保证金"]),
     ("先付押金", "新客先付二十元押金防骗子", "upfront_fee", ["先付二十元押金"]),
@@ -138,6 +156,20 @@ POSITIVE: list[tuple[str, str, str, list[str] | None]] = [
     ("警惕 … 骗局", '警惕"加微信高价回收"骗局', "warning_context", ["警惕", "骗局"]),
     ("不要加陌生人", "不要加陌生人微信，更不要发卡密", "warning_context", ["不要加", "不要发卡密"]),
     ("police narration", "嫌疑人谎称需要先交解冻费才能提现", "warning_context", ["嫌疑人", "谎称"]),
+    ("骗走", "对方以激活费名义骗走其1900元", "warning_context", ["对方以", "骗走"]),
+    (
+        "what an official never asks",
+        "我们不会要求您扫码付款或转账到个人账户",
+        "warning_context",
+        ["不会要求"],
+    ),
+    (
+        "a scam told in the third person",
+        "添加后对方发来一张收款二维码，要求先付保证金",
+        "warning_context",
+        ["对方发来"],
+    ),
+    ("不推荐", "群里私聊收卡的，不推荐", "warning_context", ["不推荐"]),
     # official_contact
     ("10086", "话费问题请拨打10086查询", "official_contact", ["10086"]),
     ("400 hotline", "客服热线：400-606-5500", "official_contact", ["400-606-5500"]),
@@ -186,6 +218,23 @@ NEGATIVE: list[tuple[str, str, str]] = [
         "我的订单\n售后微信 qhb_kf88 只处理订单问题，比如修改收款账户。",
         "contact_only",
     ),
+    ("the seller's own payout account", "注册后绑定收款账户，再提交卡密", "off_platform_payment"),
+    (
+        "private trade as a noun in a report",
+        "由于私下交易无从统计，整体规模只能粗略估计",
+        "off_platform_payment",
+    ),
+    (
+        "an official's never-list quoting a personal QR",
+        "我们不会要求您扫码付款、转账到个人账户",
+        "off_platform_payment",
+    ),
+    (
+        "police case narrating the ad and its handle",
+        "案例2：其在QQ群中看到有人称“超市卡九八折回收，秒结，扣扣：五三七二零……”，"
+        "添加后对方要求其先拍摄卡号卡密“验卡”。",
+        "contact_only",
+    ),
     # upfront_fee
     ("no fee", "本平台零手续费，不收任何押金", "upfront_fee"),
     ("fee table", "提现手续费为0.1%，最低一元", "upfront_fee"),
@@ -219,6 +268,11 @@ NEGATIVE: list[tuple[str, str, str]] = [
     (
         "article describes a flow",
         "很多人问回收平台靠不靠谱，其实看它是否支持自动验卡、是否公示费率就知道了，这是行业常识。",
+        "onsite_flow",
+    ),
+    (
+        "an article's list step is not the site's flow",
+        "注册账号并完成实名认证；\n在平台页面内提交卡号和密码，等待系统自动验卡；",
         "onsite_flow",
     ),
     # icp
