@@ -117,6 +117,11 @@ _QR_CONTACT = re.compile(
         r"(?!\s?(?:公众号|服务号|小程序|官方))",
     )
 )
+#: A handle given as something to search for ("搜 yonghui_kafang 就能找到我"): the
+#: contact finder does not know it is one, the call makes it one.
+_SEARCH_CONTACT = re.compile(
+    _each("搜索|搜", r"\s?[a-z][a-z0-9_]{4,31}\s?(?:就能|就可以|即可|能)?\s?(?:找到我|加我|联系我)")
+)
 #: Paying or being paid outside a platform.
 _OFF_PLATFORM = re.compile(
     r"扫码(?:付|支付|转|给|打款)|转账(?:到|给|至)|转(?:到|给)(?:我|老板|对方|本人)|直接转账|先转账|"
@@ -131,7 +136,11 @@ _OFF_PLATFORM = re.compile(
     # the card itself handed to a person: the trade has left any platform
     # (asked for in the first person; "别人让我先发卡密" tells of it)
     r"|先发卡密(?<!让先发卡密)(?<!让我先发卡密)(?<!让你先发卡密)(?<!要求先发卡密)"
-    r"|卡密发(?:给)?我|发卡密给我|报卡号给价|"
+    r"|卡密发我|报卡号给价|"
+    + _each("卡密|卡号卡密", r"(?:直接|一起|一并)?发给(?:老[\u4e00-\u9fff]|客服|财务|我)")
+    + "|"
+    + _each("发卡密给|发卡号卡密给", r"(?:客服|财务|我|老[\u4e00-\u9fff])")
+    + "|"
     # "收款账户" alone is mostly the seller's own, bound on a platform ("绑定收款账户")
     + _each("个人|私人|对方|老板|财务|客服", r"(?:的)?收款账[号户]")
     + "|"
@@ -635,12 +644,21 @@ def _find_handles(norm: Normalized) -> list[_contacts.Contact]:
     return [c for c in _contacts.find_contacts(norm) if c.kind in _HANDLE_KINDS]
 
 
-def _to_add(contact: _contacts.Contact) -> bool:
+#: A handle named as an official account right after it ("kabao_hs 关注公众号").
+_ACCOUNT_AFTER = re.compile(
+    r"[\s:：，,（(]{0,3}(?:关注)?(?:微信)?(?:公众号|公眾號|服务号|服務號|小程序)"
+)
+
+
+def _to_add(contact: _contacts.Contact, original: str) -> bool:
     """A handle that is a person to add. A number with an area code (0731-8451 2290) is a
-    fixed line, a shop's or an office's phone: a contact, but no pull to a person."""
-    return contact.kind in _PERSONAL_KINDS and not (
-        contact.kind == "phone" and contact.value.startswith("0")
-    )
+    fixed line, a shop's or an office's phone, and an official account is no person:
+    contacts, but no pull to a person."""
+    if contact.kind not in _PERSONAL_KINDS:
+        return False
+    if contact.kind == "phone" and contact.value.startswith("0"):
+        return False
+    return not _ACCOUNT_AFTER.match(original, contact.end)
 
 
 # --------------------------------------------------------------------------- API
@@ -675,7 +693,7 @@ def _detect(doc: _Text) -> Iterator[tuple[str, list[Span]]]:
     free_handles = sorted(
         (c.start, c.end)
         for c in contacts
-        if _to_add(c) and not doc.in_warning_original(c.start, c.end)
+        if _to_add(c, original) and not doc.in_warning_original(c.start, c.end)
     )
     off_any = _off_platform(text)
     contact_only: list[tuple[int, int]] = []
@@ -692,9 +710,10 @@ def _detect(doc: _Text) -> Iterator[tuple[str, list[Span]]]:
         used_handles = _near_any(free_handles, used_calls, _CALL_WINDOW)
         if used_handles:
             contact_only += used_handles + used_calls
+    searched = _matches(_SEARCH_CONTACT, text)
     if not onsite:
-        qr = _outside_warnings(doc, _matches(_QR_CONTACT, text))
-        contact_only += [doc.norm.span(a, b) for a, b in qr]
+        searched += _matches(_QR_CONTACT, text)
+    contact_only += [doc.norm.span(a, b) for a, b in _outside_warnings(doc, searched)]
     if contact_only:
         yield "contact_only", _original_spans(original, contact_only)
 

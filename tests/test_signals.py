@@ -97,6 +97,18 @@ POSITIVE: list[tuple[str, str, str, list[str] | None]] = [
         ["先发卡密", "口令红包"],
     ),
     (
+        "the card handed to a named person",
+        "拍照或者复制卡号卡密发给老周，验过就结",
+        "off_platform_payment",
+        ["卡号卡密发给老周"],
+    ),
+    (
+        "a handle to search for",
+        "我们只用TG联系，搜 yh_kafang 就能找到我",
+        "contact_only",
+        ["搜 yh_kafang 就能找到我"],
+    ),
+    (
         "a personal account to pay into",
         "保证金请转到客服的收款账户，备注订单号",
         "off_platform_payment",
@@ -235,6 +247,12 @@ NEGATIVE: list[tuple[str, str, str]] = [
         "添加后对方要求其先拍摄卡号卡密“验卡”。",
         "contact_only",
     ),
+    (
+        "a warning about handing the card to a stranger",
+        "千万别把卡号卡密发给老板模样的陌生人",
+        "off_platform_payment",
+    ),
+    ("an official account to search for", "微信搜索 kabao_hs 关注公众号", "contact_only"),
     # upfront_fee
     ("no fee", "本平台零手续费，不收任何押金", "upfront_fee"),
     ("fee table", "提现手续费为0.1%，最低一元", "upfront_fee"),
