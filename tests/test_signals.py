@@ -253,6 +253,11 @@ NEGATIVE: list[tuple[str, str, str]] = [
         "off_platform_payment",
     ),
     ("an official account to search for", "微信搜索 kabao_hs 关注公众号", "contact_only"),
+    (
+        "a FAQ naming its contacts (联系方式 is a noun)",
+        "Q：有哪些联系方式？\nA：售后 QQ 2765013398；售后微信 dkh_help。",
+        "contact_only",
+    ),
     # upfront_fee
     ("no fee", "本平台零手续费，不收任何押金", "upfront_fee"),
     ("fee table", "提现手续费为0.1%，最低一元", "upfront_fee"),
