@@ -122,11 +122,14 @@ _QR_CONTACT = re.compile(
 _SEARCH_CONTACT = re.compile(
     _each("搜索|搜", r"\s?[a-z][a-z0-9_]{4,31}\s?(?:就能|就可以|即可|能)?\s?(?:找到我|加我|联系我)")
 )
+#: A shop's own QR at its counter is how shops take money ("是店里的收款码").
+_SHOP_BEFORE = re.compile(r"(?:店里的|店铺|门店|商家)\Z")
 #: Paying or being paid outside a platform.
 _OFF_PLATFORM = re.compile(
     r"扫码(?:付|支付|转|给|打款)|转账(?:到|给|至)|转(?:到|给)(?:我|老板|对方|本人)|直接转账|先转账|"
     + _each("微信|支付宝|银行卡", "转账(?!记录)")
-    + r"|收款码|收款二维码|支付宝(?:账号|帐号)"
+    + r"|收款码(?<!店里的收款码)(?<!店铺收款码)(?<!门店收款码)(?<!商家收款码)"
+    r"|收款二维码|支付宝(?:账号|帐号)"
     r"|钱包地址|u地址|usdt|泰达币|trc-?20|erc-?20|"
     + _each("走|收|换|结|付", "u(?![a-z])")
     + r"|u(?:结算|商|结)|u(?<=\du)(?![a-z0-9])|u(?<=\d u)(?![a-z0-9])"
@@ -721,7 +724,9 @@ def _detect(doc: _Text) -> Iterator[tuple[str, list[Span]]]:
     accounts = [
         (c.start, c.end)
         for c in contacts
-        if c.kind == "payment" and not doc.in_warning_original(c.start, c.end)
+        if c.kind == "payment"
+        and not doc.in_warning_original(c.start, c.end)
+        and not _SHOP_BEFORE.search(original, max(0, c.start - 3), c.start)
     ]
     yield (
         "off_platform_payment",

@@ -252,6 +252,11 @@ NEGATIVE: list[tuple[str, str, str]] = [
         "千万别把卡号卡密发给老板模样的陌生人",
         "off_platform_payment",
     ),
+    (
+        "a shop's own QR at its counter",
+        "按九三折当面给钱，现金微信支付宝都行（是店里的收款码）",
+        "off_platform_payment",
+    ),
     ("an official account to search for", "微信搜索 kabao_hs 关注公众号", "contact_only"),
     (
         "a FAQ naming its contacts (联系方式 is a noun)",
