@@ -103,6 +103,12 @@ POSITIVE: list[tuple[str, str, str, list[str] | None]] = [
         ["卡号卡密发给老周"],
     ),
     (
+        "a buyer's offer in a banner, handle in numerals",
+        "【收Q币、收各类游戏点卡，抠抠：二八七四六三一九五，量大价优】",
+        "contact_only",
+        None,
+    ),
+    (
         "a handle to search for",
         "我们只用TG联系，搜 yh_kafang 就能找到我",
         "contact_only",
