@@ -130,7 +130,7 @@ POSITIVE: list[tuple[str, str, str, list[str] | None]] = [
         "article list step before a soliciting footer",
         "在平台页面内提交卡号和密码，等待系统自动验卡；\n【油卡回收】长期收，vx：yk_zh168，量大价优",
         "contact_only",
-        ["回收", "长期收", "yk_zh168"],
+        ["回收", "长期收", "yk_zh168", "量大价优"],
     ),
     # upfront_fee
     ("先交 N 元保证金", "出卡前需先交200元保证金", "upfront_fee", ["需先交200元保证金"]),
