@@ -107,9 +107,7 @@ _CONTACT_CALL = re.compile(
 #: "提交后请务必添加客服微信确认订单，否则订单作废" moves the trade to a person.
 _MUST_CONTACT = re.compile(
     _each("务必|必须|一定要|需要|需|须|请先|要先", r"\s?(?:先)?\s?(?:添加|加|联系|私聊)")
-    + r"|否则[^。!?\n]{0,12}(?:作废|无效|取消|失效|不予)|确认订单|告知结算方式|人工结算|人工处理|"
-    # the order dies unless the person confirms it: "未确认的订单将被系统自动关闭"
-    + _each("订单将被|订单将|订单会被|订单会", r"(?:系统)?自动(?:关闭|作废|取消|失效)")
+    + r"|否则[^。!?\n]{0,12}(?:作废|无效|取消|失效|不予)|确认订单|告知结算方式|人工结算|人工处理"
 )
 #: A QR code to add a person is a handle the text cannot show ("扫码加好友 收卡").
 _QR_CONTACT = re.compile(

@@ -73,12 +73,6 @@ POSITIVE: list[tuple[str, str, str, list[str] | None]] = [
         ["回收", "加微信", "ab_cd123"],
     ),
     (
-        "order site whose orders close unless a personal WeChat confirms them",
-        "选择卡种\n请在十分钟内+V客服 shs_kf52 发送订单截图，未确认的订单将被系统自动关闭。",
-        "contact_only",
-        ["shs_kf52", "订单将被系统自动关闭"],
-    ),
-    (
         "order site that takes payment through a personal handle",
         "订单查询\n答：可以，用微信口令红包发给值班客服 wx：jkt_zb01，口令写订单号。",
         "contact_only",
