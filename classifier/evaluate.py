@@ -1,4 +1,9 @@
-"""Cross-validation of the scoring pipeline on any labelled texts (``scamscan cv``)."""
+"""Cross-validation of the page text model on any labelled texts (``scamscan cv``).
+
+This is the text model alone: no block scoring, aggregator or thresholds, so its
+figures are not those of the shipped scorer. Those are measured out of fold by
+``classifier.training.train`` and recorded in the model card.
+"""
 
 from __future__ import annotations
 

@@ -98,22 +98,57 @@ _CONTACT_CALL = re.compile(
     _each(r"\+|加", r"\s?(?:微信|qq|我|好友|群|telegram|企鹅|微)")
     + "|"
     + _each(r"\+|加", r"(?=\s*(?:v(?![a-z])|:|[a-z0-9]))")
-    + r"|添加|联系|咨询|私聊|私信|私我|找我|找老板|扫码|扫一扫|详聊|来撩|滴滴|戳我|打电话|致电"
-    r"|拨打|电联|备注|发给我|发过来|发我|直接发|报价|在线交谈|发起会话|问价|询价|call|搜索|打(?=\d)"
+    + r"|添加|联系(?!方式)|咨询|私聊|私信|私我|找我|找老板|扫码|扫一扫|详聊|来撩|滴滴|戳我"
+    r"|打电话|致电|拨打|电联|备注|发给我|发过来|发我|直接发|报价|在线交谈|发起会话|问价|询价|call|搜索|打(?=\d)"
     # a buyer's offer next to a handle is the call: "长期收 … 电话 138…", "价格好说"
-    r"|长期收|大量收|高价收|都收|急收|现收|收购|回收|收卡|价格好|面议|给价|找他|找老|在线|留言|发到|发给|直接加|加个|加一下|加下"
+    r"|长期收|大量收|高价收|都收|急收|现收|收购|回收|收卡|收q币|收各类|量大价优|量大从优|价格好|面议|给价|找他|找老|在线|留言|发到|发给|直接加|加个|加一下|加下"
 )
+#: On a site with its own order flow, a handle still solicits when the flow needs it:
+#: "提交后请务必添加客服微信确认订单，否则订单作废" moves the trade to a person.
+_MUST_CONTACT = re.compile(
+    _each("务必|必须|一定要|需要|需|须|请先|要先", r"\s?(?:先)?\s?(?:添加|加|联系|私聊)")
+    + r"|否则[^。!?\n]{0,12}(?:作废|无效|取消|失效|不予)|确认订单|告知结算方式|人工结算|人工处理"
+)
+#: A QR code to add a person is a handle the text cannot show ("扫码加好友 收卡").
+_QR_CONTACT = re.compile(
+    _each(
+        "扫码|扫一扫|扫描|扫",
+        r"[^。!?\n]{0,8}?(?:二维码)?\s?(?:加|添加)\s?(?:好友|微信|我|qq)"
+        r"(?!\s?(?:公众号|服务号|小程序|官方))",
+    )
+)
+#: A handle given as something to search for ("搜 yonghui_kafang 就能找到我"): the
+#: contact finder does not know it is one, the call makes it one.
+_SEARCH_CONTACT = re.compile(
+    _each("搜索|搜", r"\s?[a-z][a-z0-9_]{4,31}\s?(?:就能|就可以|即可|能)?\s?(?:找到我|加我|联系我)")
+)
+#: A shop's own QR at its counter is how shops take money ("是店里的收款码").
+_SHOP_BEFORE = re.compile(r"(?:店里的|店铺|门店|商家)\Z")
 #: Paying or being paid outside a platform.
 _OFF_PLATFORM = re.compile(
     r"扫码(?:付|支付|转|给|打款)|转账(?:到|给|至)|转(?:到|给)(?:我|老板|对方|本人)|直接转账|先转账|"
     + _each("微信|支付宝|银行卡", "转账(?!记录)")
-    + r"|收款码|收款二维码|收款账[号户]|支付宝(?:账号|帐号)"
+    + r"|收款码(?<!店里的收款码)(?<!店铺收款码)(?<!门店收款码)(?<!商家收款码)"
+    r"|收款二维码|支付宝(?:账号|帐号)"
     r"|钱包地址|u地址|usdt|泰达币|trc-?20|erc-?20|"
     + _each("走|收|换|结|付", "u(?![a-z])")
     + r"|u(?:结算|商|结)|u(?<=\du)(?![a-z0-9])|u(?<=\d u)(?![a-z0-9])"
     r"|口令红包|红包(?:结算|付款|支付)"
-    r"|私下(?:交易|转账|结算|付款)|线下(?:转账|结算|付款)|当面(?:结算|付款|交易)|现款现结"
+    r"|私下(?:转账|结算|付款)|线下(?:转账|结算|付款)|当面(?:结算|付款|交易)|现款现结"
     r"|打款(?:到|给)你"
+    # the card itself handed to a person: the trade has left any platform
+    # (asked for in the first person; "别人让我先发卡密" tells of it)
+    r"|先发卡密(?<!让先发卡密)(?<!让我先发卡密)(?<!让你先发卡密)(?<!要求先发卡密)"
+    r"|卡密发我|报卡号给价|"
+    + _each("卡密|卡号卡密", r"(?:直接|一起|一并)?发给(?:老[\u4e00-\u9fff]|客服|财务|我)")
+    + "|"
+    + _each("发卡密给|发卡号卡密给", r"(?:客服|财务|我|老[\u4e00-\u9fff])")
+    + "|"
+    # "收款账户" alone is mostly the seller's own, bound on a platform ("绑定收款账户")
+    + _each("个人|私人|对方|老板|财务|客服", r"(?:的)?收款账[号户]")
+    + "|"
+    # "私下交易" is mostly a noun in reports ("私下交易无从统计"): only when it is offered
+    + _each("可|可以|支持|接受|欢迎|直接|咱们|我们", "私下交易")
 )
 #: Pay first: 先付/先交/先转 … a fee; fees that only exist in scams stand alone.
 _FEE_WORD = (
@@ -138,7 +173,7 @@ _FEE_NEGATED = re.compile(
 #: Rates at or above face value.
 _ABOVE_WORDS = re.compile(
     r"溢价|高于面值|超过面值|超面值|面值以上|比面值(?:还)?高|高过面值|满面值|按面值(?:收|回收|结)"
-    r"|原价(?:收|回收)|等价回收|全额回收|不打折|一比一|1\s?[:比]\s?1(?![\d.])"
+    r"|面值全(?:收|额收|结)|原价(?:收|回收)|等价回收|全额回收|不打折|一比一|1\s?[:比]\s?1(?![\d.])"
     r"|一百(?:元)?(?:面值)?\s?(?:收|给|兑|换|结)\s?一百(?:零[一二三四五六七八九]|[一二]十)?"
     r"|百分之(?:一)?百(?:零[一二三四五])?(?:以上)?(?=\s?(?:收|回收|给|结|兑|以上))|全额(?:给|收|结)"
     r"|按一百(?:收|给|结)|给一百(?![一二三四五六七八九])"
@@ -229,25 +264,32 @@ _WARN_STRONG = frozenset(
         "受害人",
         "受害者",
         "骗取",
+        "骗走",
         "可疑",
         "不可信",
         "不靠谱",
         "防诈",
-        "避免",
-        "不建议",
-        "远离",
         "敬而远之",
         "风险提示",
     ]
 )
+#: Advice words that also dress up a pitch ("避免压价，直接找我"): a warning only within
+#: their own sentence, never for the whole line, and no pull on nearby quotes.
+_WARN_MILD = ("避免", "不建议", "不推荐", "远离", "危险信号")
 _WARN_CUE = re.compile(
-    "|".join(sorted(_WARN_STRONG, key=len, reverse=True))
+    "|".join(sorted([*_WARN_STRONG, *_WARN_MILD], key=len, reverse=True))
     + "|"
     + _each(
         "不要|别|勿|不能|不会",
         r"\s?(?:随便|轻易|私自|主动)?\s?(?:加|添加|相信|轻信|扫|转账|转钱|付|先付|交"
         r"|透露|提供|告诉|点击|私下|把卡密|发卡密|泄露)",
     )
+    # what an official never does ("不会要求您扫码付款"), and a scam told in the third
+    # person ("对方发来一张收款码"): their sentence only
+    + "|"
+    + _each("不会", r"\s?(?:以|要求|让|索要|主动)")
+    + "|"
+    + _each("对方", r"(?:要求|发来|称|让|以|随即|说)")
 )
 #: Scammers borrow the words: "谨防假冒 认准本人微信", "拒绝骗子 诚信交易".
 _WARN_FAKE = re.compile(
@@ -434,6 +476,9 @@ def _guarantee(text: str) -> list[tuple[int, int]]:
 #: Words that make an on-site step this site's own, not one described in an article.
 _SELF = re.compile(r"本站|本平台|我们|我司|登录后|点击|下方|您的订单|您可")
 _UI_LINE = 30  # a line this short holding the phrase is a button, menu or form label
+#: A short line ending like prose is a step of an article's list, not a control:
+#: "在平台页面内提交卡号和密码，等待系统自动验卡；"
+_PROSE_END = frozenset("。;,!?")
 
 
 def _onsite(doc: _Text) -> list[tuple[int, int]]:
@@ -441,7 +486,8 @@ def _onsite(doc: _Text) -> list[tuple[int, int]]:
     out = []
     for m in _ONSITE.finditer(doc.text):
         a, b = doc.line(m.start())
-        if b - a <= _UI_LINE or _SELF.search(doc.text, *doc.sentence(m.start())):
+        ui = b - a <= _UI_LINE and doc.text[b - 1 : b] not in _PROSE_END
+        if ui or _SELF.search(doc.text, *doc.sentence(m.start())):
             out.append((m.start(), m.end()))
     return out
 
@@ -601,6 +647,23 @@ def _find_handles(norm: Normalized) -> list[_contacts.Contact]:
     return [c for c in _contacts.find_contacts(norm) if c.kind in _HANDLE_KINDS]
 
 
+#: A handle named as an official account right after it ("kabao_hs 关注公众号").
+_ACCOUNT_AFTER = re.compile(
+    r"[\s:：，,（(]{0,3}(?:关注)?(?:微信)?(?:公众号|公眾號|服务号|服務號|小程序)"
+)
+
+
+def _to_add(contact: _contacts.Contact, original: str) -> bool:
+    """A handle that is a person to add. A number with an area code (0731-8451 2290) is a
+    fixed line, a shop's or an office's phone, and an official account is no person:
+    contacts, but no pull to a person."""
+    if contact.kind not in _PERSONAL_KINDS:
+        return False
+    if contact.kind == "phone" and contact.value.startswith("0"):
+        return False
+    return not _ACCOUNT_AFTER.match(original, contact.end)
+
+
 # --------------------------------------------------------------------------- API
 
 
@@ -633,21 +696,37 @@ def _detect(doc: _Text) -> Iterator[tuple[str, list[Span]]]:
     free_handles = sorted(
         (c.start, c.end)
         for c in contacts
-        if c.kind in _PERSONAL_KINDS and not doc.in_warning_original(c.start, c.end)
+        if _to_add(c, original) and not doc.in_warning_original(c.start, c.end)
     )
-    if free_handles and not onsite:
-        calls = _outside_warnings(doc, _matches(_CONTACT_CALL, text))
+    off_any = _off_platform(text)
+    contact_only: list[tuple[int, int]] = []
+    if free_handles:
+        # A site with its own order flow may list a support handle; there only a call
+        # that makes the person part of the trade counts: a required contact, or paying
+        # the handle ("口令红包发给客服 wx:…").
+        calls = _matches(_MUST_CONTACT, text) + off_any
+        if not onsite:
+            calls += _matches(_CONTACT_CALL, text)
+        calls = _outside_warnings(doc, sorted(calls))
         calls_original = [doc.norm.span(a, b) for a, b in calls]
         used_calls = _near_any(calls_original, free_handles, _CALL_WINDOW)
         used_handles = _near_any(free_handles, used_calls, _CALL_WINDOW)
         if used_handles:
-            yield "contact_only", _original_spans(original, used_handles + used_calls)
+            contact_only += used_handles + used_calls
+    searched = _matches(_SEARCH_CONTACT, text)
+    if not onsite:
+        searched += _matches(_QR_CONTACT, text)
+    contact_only += [doc.norm.span(a, b) for a, b in _outside_warnings(doc, searched)]
+    if contact_only:
+        yield "contact_only", _original_spans(original, contact_only)
 
-    off = _outside_warnings(doc, _off_platform(text))
+    off = _outside_warnings(doc, off_any)
     accounts = [
         (c.start, c.end)
         for c in contacts
-        if c.kind == "payment" and not doc.in_warning_original(c.start, c.end)
+        if c.kind == "payment"
+        and not doc.in_warning_original(c.start, c.end)
+        and not _SHOP_BEFORE.search(original, max(0, c.start - 3), c.start)
     ]
     yield (
         "off_platform_payment",

@@ -54,6 +54,31 @@ POSITIVE: list[tuple[str, str, str, list[str] | None]] = [
         "contact_only",
         None,
     ),
+    (
+        "QR code to add a person",
+        "扫左边二维码加好友，直接报卡号给价",
+        "contact_only",
+        ["扫左边二维码加好友"],
+    ),
+    (
+        "order flow that hands the order to a personal WeChat",
+        "提交订单\n提交后请务必添加客服V信确认订单，否则订单将自动作废。\n专属客服V信：kxb-kefu-06",
+        "contact_only",
+        ["务必添加", "确认订单", "否则订单将自动作废", "kxb-kefu-06"],
+    ),
+    (
+        "advice word in another sentence of the line",
+        "选卡时避免过期。高价回收 加微信 ab_cd123 秒结",
+        "contact_only",
+        ["回收", "加微信", "ab_cd123"],
+    ),
+    (
+        "order site that takes payment through a personal handle",
+        "订单查询\n答：可以，用微信口令红包发给值班客服 wx：jkt_zb01，口令写订单号。",
+        "contact_only",
+        ["口令红包", "jkt_zb01"],
+    ),
+    ("landline is a contact", "门店电话 0571-8665 3120", "contact_handle", ["0571-8665 3120"]),
     # off_platform_payment
     (
         "usdt + wallet",
@@ -65,6 +90,48 @@ POSITIVE: list[tuple[str, str, str, list[str] | None]] = [
     ("口令红包", "余额提现请发支付宝口令红包", "off_platform_payment", ["口令红包"]),
     ("personal QR", "验完卡扫码付款给你，收款码在下面", "off_platform_payment", None),
     ("full-width USDT", "ＵＳＤＴ結算，當天到", "off_platform_payment", ["ＵＳＤＴ"]),
+    (
+        "PIN first, to the buyer",
+        "京东E卡按面值全收，先发卡密，验完立刻发口令红包",
+        "off_platform_payment",
+        ["先发卡密", "口令红包"],
+    ),
+    (
+        "the card handed to a named person",
+        "拍照或者复制卡号卡密发给老周，验过就结",
+        "off_platform_payment",
+        ["卡号卡密发给老周"],
+    ),
+    (
+        "a buyer's offer in a banner, handle in numerals",
+        "【收Q币、收各类游戏点卡，抠抠：二八七四六三一九五，量大价优】",
+        "contact_only",
+        None,
+    ),
+    (
+        "a handle to search for",
+        "我们只用TG联系，搜 yh_kafang 就能找到我",
+        "contact_only",
+        ["搜 yh_kafang 就能找到我"],
+    ),
+    (
+        "a personal account to pay into",
+        "保证金请转到客服的收款账户，备注订单号",
+        "off_platform_payment",
+        ["客服的收款账户"],
+    ),
+    (
+        "private trade offered",
+        "不走平台，可以私下交易，价格更高",
+        "off_platform_payment",
+        ["可以私下交易"],
+    ),
+    (
+        "article list step before a soliciting footer",
+        "在平台页面内提交卡号和密码，等待系统自动验卡；\n【油卡回收】长期收，vx：yk_zh168，量大价优",
+        "contact_only",
+        ["回收", "长期收", "yk_zh168", "量大价优"],
+    ),
     # upfront_fee
     ("先交 N 元保证金", "出卡前需先交200元保证金", "upfront_fee", ["需先交200元保证金"]),
     ("先付押金", "新客先付二十元押金防骗子", "upfront_fee", ["先付二十元押金"]),
@@ -107,6 +174,20 @@ POSITIVE: list[tuple[str, str, str, list[str] | None]] = [
     ("警惕 … 骗局", '警惕"加微信高价回收"骗局', "warning_context", ["警惕", "骗局"]),
     ("不要加陌生人", "不要加陌生人微信，更不要发卡密", "warning_context", ["不要加", "不要发卡密"]),
     ("police narration", "嫌疑人谎称需要先交解冻费才能提现", "warning_context", ["嫌疑人", "谎称"]),
+    ("骗走", "对方以激活费名义骗走其1900元", "warning_context", ["对方以", "骗走"]),
+    (
+        "what an official never asks",
+        "我们不会要求您扫码付款或转账到个人账户",
+        "warning_context",
+        ["不会要求"],
+    ),
+    (
+        "a scam told in the third person",
+        "添加后对方发来一张收款二维码，要求先付保证金",
+        "warning_context",
+        ["对方发来"],
+    ),
+    ("不推荐", "群里私聊收卡的，不推荐", "warning_context", ["不推荐"]),
     # official_contact
     ("10086", "话费问题请拨打10086查询", "official_contact", ["10086"]),
     ("400 hotline", "客服热线：400-606-5500", "official_contact", ["400-606-5500"]),
@@ -135,9 +216,59 @@ NEGATIVE: list[tuple[str, str, str]] = [
         "contact_only",
     ),
     ("no handle", "高价回收京东卡，欢迎咨询", "contact_only"),
+    ("shop landline", "旧手机回收，当面检测报价 电话 0731-8451 2290", "contact_only"),
+    ("QR code of an official account", "扫码添加微信公众号 卡宝服务", "contact_only"),
+    (
+        "platform: support WeChat for questions only",
+        "在线提交卡密，系统自动验卡\n如有疑问可加客服微信 kb_kf01 咨询",
+        "contact_only",
+    ),
     # off_platform_payment
     ("platform settles", "平台自动结算到您绑定的支付宝账户", "off_platform_payment"),
     ("warning about paying by QR", "谨防骗子要求扫码付款", "off_platform_payment"),
+    (
+        "someone asked for the PIN first",
+        "问：别人让我先发卡密验卡，可以吗？",
+        "off_platform_payment",
+    ),
+    (
+        "support WeChat that edits the user's own payout account",
+        "我的订单\n售后微信 qhb_kf88 只处理订单问题，比如修改收款账户。",
+        "contact_only",
+    ),
+    ("the seller's own payout account", "注册后绑定收款账户，再提交卡密", "off_platform_payment"),
+    (
+        "private trade as a noun in a report",
+        "由于私下交易无从统计，整体规模只能粗略估计",
+        "off_platform_payment",
+    ),
+    (
+        "an official's never-list quoting a personal QR",
+        "我们不会要求您扫码付款、转账到个人账户",
+        "off_platform_payment",
+    ),
+    (
+        "police case narrating the ad and its handle",
+        "案例2：其在QQ群中看到有人称“超市卡九八折回收，秒结，扣扣：五三七二零……”，"
+        "添加后对方要求其先拍摄卡号卡密“验卡”。",
+        "contact_only",
+    ),
+    (
+        "a warning about handing the card to a stranger",
+        "千万别把卡号卡密发给老板模样的陌生人",
+        "off_platform_payment",
+    ),
+    (
+        "a shop's own QR at its counter",
+        "按九三折当面给钱，现金微信支付宝都行（是店里的收款码）",
+        "off_platform_payment",
+    ),
+    ("an official account to search for", "微信搜索 kabao_hs 关注公众号", "contact_only"),
+    (
+        "a FAQ naming its contacts (联系方式 is a noun)",
+        "Q：有哪些联系方式？\nA：售后 QQ 2765013398；售后微信 dkh_help。",
+        "contact_only",
+    ),
     # upfront_fee
     ("no fee", "本平台零手续费，不收任何押金", "upfront_fee"),
     ("fee table", "提现手续费为0.1%，最低一元", "upfront_fee"),
@@ -171,6 +302,11 @@ NEGATIVE: list[tuple[str, str, str]] = [
     (
         "article describes a flow",
         "很多人问回收平台靠不靠谱，其实看它是否支持自动验卡、是否公示费率就知道了，这是行业常识。",
+        "onsite_flow",
+    ),
+    (
+        "an article's list step is not the site's flow",
+        "注册账号并完成实名认证；\n在平台页面内提交卡号和密码，等待系统自动验卡；",
         "onsite_flow",
     ),
     # icp
@@ -291,6 +427,8 @@ def test_platform_with_support_wechat() -> None:
         ("京东E卡按面值102%回收", True),
         ("京东E卡面值100收102", True),
         ("京东E卡一比一回收", True),
+        ("京东E卡按面值全收", True),
+        ("京东E卡面值全额收", True),
     ],
 )
 def test_face_value(text: str, above: bool) -> None:

@@ -1,0 +1,108 @@
+"""Training: the aggregator's nested choice, its features, and the site-grouped calibration.
+
+The data here is synthetic (random page and unit scores with a known rule), so
+each test knows which choice is right without training a text model.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from classifier.model import build_pipeline
+from classifier.training import (
+    AGGREGATOR_COLUMNS,
+    AGGREGATOR_FEATURES,
+    PLACES,
+    AggregatorChoice,
+    _splitter,
+    aggregate_features,
+    choose_aggregator,
+    fit_aggregator,
+    fit_text_model,
+    nested_aggregator_oof,
+)
+
+
+def synthetic(seed: int = 0, sites: int = 40, pages: int = 8):
+    """Pages whose label follows the best unit's score only when that unit is a footer,
+    and the page score otherwise: the per-place slope is what separates them."""
+    rng = np.random.default_rng(seed)
+    rows, y, groups = [], [], []
+    for site in range(sites):
+        for _ in range(pages):
+            place = "footer" if rng.random() < 0.5 else "main"
+            page_p, unit_p = rng.uniform(0.02, 0.98, size=2)
+            driver = unit_p if place == "footer" else page_p
+            label = int(rng.random() < driver**3 / (driver**3 + (1 - driver) ** 3))
+            rows.append(aggregate_features(page_p, np.array([unit_p, 0.01]), [place, "nav"]))
+            y.append(label)
+            groups.append(f"site{site}")
+    return np.vstack(rows), np.asarray(y), groups
+
+
+def test_features_are_named_and_the_best_unit_sets_the_place() -> None:
+    x = aggregate_features(0.2, np.array([0.1, 0.9, 0.3]), ["main", "footer", "nav"])
+    assert len(x) == len(AGGREGATOR_FEATURES)
+    named = dict(zip(AGGREGATOR_FEATURES, x, strict=True))
+    assert named["place:footer"] == 1.0
+    assert sum(named[f"place:{p}"] for p in PLACES) == 1.0
+    assert named["best_unit@footer"] == pytest.approx(np.log(0.9 / 0.1))
+    assert named["best_unit@main"] == 0.0
+
+
+def test_a_page_without_units_uses_its_page_score() -> None:
+    x = aggregate_features(0.7, np.zeros(0), [])
+    named = dict(zip(AGGREGATOR_FEATURES, x, strict=True))
+    assert named["best_unit"] == named["page"] == pytest.approx(np.log(0.7 / 0.3))
+
+
+def test_a_smaller_feature_set_gives_no_weight_to_the_columns_it_leaves_out() -> None:
+    x, y, _ = synthetic()
+    agg = fit_aggregator(x, y, AggregatorChoice("place", 1.0))
+    assert agg.coef_.shape[1] == len(AGGREGATOR_FEATURES)  # the scorer passes the full row
+    assert np.all(agg.coef_[0, AGGREGATOR_COLUMNS["place"] :] == 0.0)
+
+
+def test_choice_finds_the_per_place_slope() -> None:
+    x, y, groups = synthetic()
+    assert choose_aggregator(x, y, groups).features == "place+slopes"
+
+
+def test_nested_choice_never_sees_its_outer_test_fold() -> None:
+    """Scrambling the pages of one outer fold changes that fold's scores, not its choice."""
+    x, y, groups = synthetic(seed=1)
+    scores, choices = nested_aggregator_oof(x, y, groups)
+    assert len(choices) == 5
+    assert np.all((scores > 0) & (scores < 1))
+    k = 2
+    test = list(_splitter(groups, 5).split(x, y, groups))[k][1]
+    scrambled = x.copy()
+    scrambled[test] = np.random.default_rng(k).permutation(scrambled[test], axis=0)
+    scrambled_scores, scrambled_choices = nested_aggregator_oof(scrambled, y, groups)
+    assert scrambled_choices[k] == choices[k]
+    assert not np.allclose(scrambled_scores[test], scores[test])
+
+
+def test_site_grouped_calibration_restores_the_plain_folds() -> None:
+    """The fitted text model keeps cv=3, so it clones, persists and refits as before."""
+    texts, labels, groups = [], [], []
+    for site in range(8):
+        for i in range(6):
+            solicit = i % 2 == 0
+            texts.append(
+                f"站点{site} 高价回收京东卡 加微信 kk{site}{i} 秒结"
+                if solicit
+                else f"站点{site} 京东E卡的使用说明与有效期 第{i}篇"
+            )
+            labels.append("solicitation" if solicit else "informational")
+            groups.append(f"s{site}")
+    labels_arr = np.asarray(labels)
+    base = build_pipeline(words=())
+    model = fit_text_model(base, texts, labels_arr, groups)
+    assert model.get_params()["classifier__cv"] == 3
+    assert base.get_params()["classifier__cv"] == 3
+    assert not hasattr(base, "classes_")  # the base pipeline itself stays unfitted
+    proba = model.predict_proba(["高价回收京东卡 加微信 kk99 秒结", "京东E卡的使用说明"])
+    col = list(model.classes_).index("solicitation")
+    assert proba[0, col] > proba[1, col]
