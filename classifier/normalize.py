@@ -339,6 +339,9 @@ class Normalized:
         self.original = original
         self.text = text
         self._maps = maps  # last stage first
+        #: Findings computed from this text (e.g. its contacts), kept so that the several
+        #: readers of one page (signals, the result) compute each once.
+        self.memo: dict[str, object] = {}
 
     def span(self, i: int, j: int) -> tuple[int, int]:
         """Original ``(start, end)`` of normalised ``[i, j)``; an empty span maps to a point."""
