@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from itertools import pairwise, repeat
+from itertools import repeat
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -159,23 +159,63 @@ class WordNgrams:
         self._vocab: dict[str, int] = vectorizer.vocabulary_
         self.n_features = len(self._vocab)
         self._weights = _Weights(vectorizer)
+        self._index_pairs()
+
+    def _index_pairs(self) -> None:
+        """Token ids for every word of a unigram or bigram term, and bigrams as id pairs.
+
+        A text's tokens are then looked up once each; its unigram columns and
+        bigram keys are array arithmetic on their ids. A bigram term is "a b" for
+        every split at a space (a token could hold a space), so a pair (a, b) is
+        found exactly when ``" ".join((a, b))`` is in the vocabulary.
+        """
+        ids: dict[str, int] = {}
+        unigrams: list[tuple[int, int]] = []
+        pairs: list[tuple[int, int, int]] = []
+        for term, col in self._vocab.items():
+            if term.count(" ") == 0:
+                unigrams.append((ids.setdefault(term, len(ids)), col))
+            for at in (i for i, ch in enumerate(term) if ch == " "):
+                a = ids.setdefault(term[:at], len(ids))
+                b = ids.setdefault(term[at + 1 :], len(ids))
+                pairs.append((a, b, col))
+        self._ids = ids
+        self._n_ids = max(len(ids), 1)
+        self._unigram_col = np.full(len(ids) + 1, -1, np.int64)  # id -1 (unknown) -> last
+        for i, col in unigrams:
+            self._unigram_col[i] = col
+        keys = np.array([a * self._n_ids + b for a, b, _ in pairs], np.int64)
+        order = np.argsort(keys, kind="stable")
+        self._pair_keys = keys[order]
+        self._pair_cols = np.array([c for _, _, c in pairs], np.int64)[order]
 
     def columns(self, tokens: Sequence[str]) -> list[np.ndarray]:
         """Per n, the column (-1: none) of the n-gram starting at each token.
 
         N-grams are the tokens joined by spaces, as scikit-learn joins them.
         """
-        get = self._vocab.get
+        ids = np.fromiter(map(self._ids.get, tokens, repeat(-1)), np.int64, len(tokens))
         out = []
         for n in range(self.min_n, self.max_n + 1):
             if n == 1:
-                found = map(get, tokens, repeat(-1))
+                out.append(self._unigram_col[ids])
             elif n == 2:
-                found = map(get, map(" ".join, pairwise(tokens)), repeat(-1))
+                out.append(self._bigram_columns(ids))
             else:
+                get = self._vocab.get
                 found = (get(" ".join(tokens[i : i + n]), -1) for i in range(len(tokens) - n + 1))
-            out.append(np.fromiter(found, np.int64))
+                out.append(np.fromiter(found, np.int64))
         return out
+
+    def _bigram_columns(self, ids: np.ndarray) -> np.ndarray:
+        if len(ids) < 2 or not len(self._pair_keys):
+            return np.full(max(len(ids) - 1, 0), -1, np.int64)
+        a, b = ids[:-1], ids[1:]
+        known = (a >= 0) & (b >= 0)
+        key = np.where(known, a * self._n_ids + b, -1)
+        pos = np.searchsorted(self._pair_keys, key)
+        pos[pos == len(self._pair_keys)] = 0
+        return np.where(known & (self._pair_keys[pos] == key), self._pair_cols[pos], -1)
 
     def row_of(
         self, columns: list[np.ndarray], start: int, end: int
