@@ -104,9 +104,20 @@ class CharNgrams:
         terms = list(vectorizer.vocabulary_)
         cols = np.fromiter(vectorizer.vocabulary_.values(), np.int64, len(terms))
         keys = self._term_keys(terms)
-        order = np.argsort(keys, kind="stable")
-        self._keys = keys[order]
-        self._cols = cols[order].astype(_COL)
+        lens = np.fromiter(map(len, terms), np.int64, len(terms))
+        # Per n, the sorted keys of the n-grams of that length (smaller searches); for
+        # n = 1 a table indexed by code point + 1 (its last entry: -1, none).
+        self._keys: dict[int, np.ndarray] = {}
+        self._cols: dict[int, np.ndarray] = {}
+        for n in range(self.min_n, self.max_n + 1):
+            of_n = lens == n
+            order = np.argsort(keys[of_n], kind="stable")
+            self._keys[n] = keys[of_n][order]
+            self._cols[n] = cols[of_n][order].astype(_COL)
+        if self.min_n == 1:
+            single = self._keys[1]
+            self._single = np.full(int(single.max()) + 2 if len(single) else 1, -1, _COL)
+            self._single[single] = self._cols[1]
         self.n_features = len(terms)
         _check_width(self.n_features)
         self._weights = _Weights(vectorizer)
@@ -135,15 +146,19 @@ class CharNgrams:
         c = _code_points(folded)
         out = []
         for n in range(self.min_n, self.max_n + 1):
-            if len(c) < n or not len(self._keys):
-                out.append(np.zeros(0, _COL))
+            keys = self._keys[n]
+            if len(c) < n or not len(keys):
+                out.append(np.full(max(len(c) - n + 1, 0), -1, _COL))
+                continue
+            if n == 1:
+                out.append(self._single[np.minimum(c, len(self._single) - 1)])
                 continue
             key = c[: len(c) - n + 1].copy()
             for j in range(1, n):
                 key = (key << _BITS) | c[j : len(c) - n + 1 + j]
-            pos = np.searchsorted(self._keys, key)
-            pos[pos == len(self._keys)] = 0
-            out.append(np.where(self._keys[pos] == key, self._cols[pos], -1))
+            pos = np.searchsorted(keys, key)
+            pos[pos == len(keys)] = 0
+            out.append(np.where(keys[pos] == key, self._cols[n][pos], -1))
         return out
 
     def row_of(
