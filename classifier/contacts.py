@@ -454,10 +454,14 @@ def find_contacts(text: str | Normalized) -> list[Contact]:
     """Every personal contact handle in ``text``, in order, with original spans.
 
     Accepts an already normalised text, so that a caller normalising once for
-    several detectors does not pay twice.
+    several detectors does not pay twice; the contacts of a ``Normalized`` are
+    found once and kept with it.
     """
     norm = text if isinstance(text, Normalized) else normalize(text)
-    return _to_contacts(_hits(norm.text), norm)
+    found = norm.memo.get("contacts")
+    if found is None:  # signal detection and the result both ask, for each page
+        found = norm.memo["contacts"] = tuple(_to_contacts(_hits(norm.text), norm))
+    return list(found)
 
 
 # --------------------------------------------------------------------------- links

@@ -153,6 +153,7 @@ class _Page:
         folded, self.folded_at = fold_whitespace(self.text)
         self.folded_len = len(folded)
         self.char_columns = featurizer._chars.columns(folded)
+        self._rows: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
 
     def row(self, start: int, end: int, original: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """The row of normalised ``text[start:end]`` (original offsets if ``original``).
@@ -165,7 +166,13 @@ class _Page:
             end = _normalized_position(self.norm, end)
         else:
             signal_counts = _signal_counts(self.signals)
-        return self.f._row(self._words(start, end), self._chars(start, end), signal_counts)
+        # Most short pages are one unit spanning the whole text: its row is the page's.
+        key = (start, end, tuple(signal_counts.items()))
+        row = self._rows.get(key)
+        if row is None:
+            row = self.f._row(self._words(start, end), self._chars(start, end), signal_counts)
+            self._rows[key] = row
+        return row
 
     def _whole_lines(self, start: int, end: int) -> bool:
         text = self.text

@@ -121,6 +121,29 @@ def _safe_class() -> str:
 #: Characters that may change length in stage 1 (checked one by one).
 _MAYBE_RESIZED = re.compile(f"[^{_safe_class()}]")
 
+
+def _unchanged_class() -> str:
+    """A regex class of the common characters stage 1 leaves as they are."""
+    ranges: list[tuple[int, int]] = [(0x4E00, 0x9FFF)]  # unified ideographs: NFKC-stable
+    for block in ((0x00, 0x2FF), (0x2000, 0x2BFF), (0x3000, 0x33FF)):
+        for code in range(*block):
+            if _TABLE[code] == chr(code):
+                if ranges and ranges[-1][1] == code - 1:
+                    ranges[-1] = (ranges[-1][0], code)
+                else:
+                    ranges.append((code, code))
+    return "".join(re.escape(chr(lo)) + "-" + re.escape(chr(hi)) for lo, hi in ranges)
+
+
+#: Runs of characters stage 1 may change. Most of a page (Chinese, lower-case ASCII)
+#: is left alone, so translating only these runs beats ``str.translate`` on the whole.
+_MAYBE_CHANGED = re.compile(f"[^{_unchanged_class()}]+")
+
+
+def _translate_run(m: re.Match[str]) -> str:
+    return m.group().translate(_TABLE)
+
+
 # --------------------------------------------------------------------------- offset maps
 
 
@@ -190,7 +213,7 @@ def _stage_chars(text: str) -> tuple[str, _OffsetMap | None]:
             _attach(edits, text, pos)
         else:
             edits.append((pos, pos + 1, size))
-    return text.translate(table), _build_map(len(text), edits)
+    return _MAYBE_CHANGED.sub(_translate_run, text), _build_map(len(text), edits)
 
 
 def _is_attached(ch: str) -> bool:
@@ -339,6 +362,9 @@ class Normalized:
         self.original = original
         self.text = text
         self._maps = maps  # last stage first
+        #: Findings computed from this text (e.g. its contacts), kept so that the several
+        #: readers of one page (signals, the result) compute each once.
+        self.memo: dict[str, object] = {}
 
     def span(self, i: int, j: int) -> tuple[int, int]:
         """Original ``(start, end)`` of normalised ``[i, j)``; an empty span maps to a point."""

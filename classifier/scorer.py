@@ -354,13 +354,18 @@ class Scorer:
         """The features that pushed page ``i`` most towards solicitation (value x weight).
 
         ``rows`` is CSR; its row is read off the arrays (scipy's row indexing costs more).
+        Only positive contributions are shown, and only the largest ``TOP_TERMS`` of
+        them (ties included) need sorting: the order is a stable sort's of all of them.
         """
         a, b = rows.indptr[i], rows.indptr[i + 1]
         indices = rows.indices[a:b]
         contrib = rows.data[a:b] * self._weights[indices]
-        order = np.argsort(-contrib, kind="stable")[:TOP_TERMS]
+        candidates = np.flatnonzero(contrib > 0)
+        if len(candidates) > TOP_TERMS:
+            kth = np.partition(contrib[candidates], len(candidates) - TOP_TERMS)[-TOP_TERMS]
+            candidates = candidates[contrib[candidates] >= kth]
+        order = candidates[np.argsort(-contrib[candidates], kind="stable")[:TOP_TERMS]]
         return [
             {"term": str(self._names[indices[k]]), "weight": round(float(contrib[k]), 6)}
             for k in order
-            if contrib[k] > 0
         ]

@@ -82,3 +82,14 @@ def test_span_rejects_out_of_range() -> None:
 
 def test_lone_surrogate_is_dropped_not_fatal() -> None:
     assert normalize("a\ud800b微信號").text == "ab微信号"
+
+
+def test_stage_one_changes_only_what_its_table_changes() -> None:
+    """Stage 1 translates only runs outside a class of unchanged characters: the result
+    must still be the character table's for every ideograph and common symbol."""
+    from classifier.normalize import _TABLE, _stage_chars
+
+    blocks = ((0x20, 0x2FF), (0x2000, 0x2BFF), (0x3000, 0x33FF), (0x4E00, 0xA000), (0xFF00, 0xFFEF))
+    text = "".join(chr(c) for lo, hi in blocks for c in range(lo, hi) if not 0xD800 <= c < 0xE000)
+    text += "🛰🐧✈①⑴⒈❶⓿🄁８️⃣\u200d𠀀"
+    assert _stage_chars(text)[0] == text.translate(_TABLE)
