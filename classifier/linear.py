@@ -48,8 +48,10 @@ class LinearHead:
                 if not isinstance(est, LogisticRegression):
                     raise ValueError(f"unsupported calibrated estimator {type(est).__name__}")
                 n_out = est.coef_.shape[0]
-                if n_out != len(calibrated.calibrators) or (n_out == 1) != (n_classes == 2):
-                    raise ValueError("calibration fold does not cover every class")
+                if n_out != len(calibrated.calibrators):
+                    raise ValueError("a calibrator per decision column expected")
+                # As scikit-learn pairs them: decision column k calibrates est.classes_[k].
+                # A fold that saw two of three classes has one column, for its first class.
                 targets = np.searchsorted(self.classes_, est.classes_)[:n_out]
                 if n_classes == 2:
                     targets = np.array([1])  # binary: the one column is classes_[1]
