@@ -12,9 +12,10 @@ segmented and searched for signals once:
 - a unit's text features come from the page's normalised text and tokens, cut at
   the unit's edges (units are whole lines, and neither normalisation nor jieba
   looks across a line break, so this is the unit's own text);
-- a unit's signal counts are the page's signal spans that start inside it, so
-  a unit is read in the context of its page (a warning sentence elsewhere on
-  the page still discounts a handle it quotes).
+- a unit's signal counts are its own: the detectors run on the unit's text, as
+  training's pipeline would on that text alone (counting the page's spans
+  inside the unit instead was cheaper but let a page's context leak into its
+  footer: review FPR 0.033 against 0.009, see docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -158,10 +159,12 @@ class _Page:
     def row(self, start: int, end: int, original: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """The row of normalised ``text[start:end]`` (original offsets if ``original``).
 
-        Signal counts of a part are the page's spans that start inside it.
+        Signal counts of a part are those of its own text (the page's if it is all of it).
         """
         if original:
-            signal_counts = _signal_counts(self.signals, start, end)
+            whole = start == 0 and end == len(self.norm.original)
+            signals = self.signals if whole else detect_signals(self.norm.original[start:end])
+            signal_counts = _signal_counts(signals)
             start = _normalized_position(self.norm, start)
             end = _normalized_position(self.norm, end)
         else:
@@ -199,13 +202,6 @@ class _Page:
         return chars.row(text[start:end])
 
 
-def _signal_counts(signals: list[Signal], start: int = 0, end: int | None = None) -> dict:
-    """Spans per code; with a range (original offsets), only the spans that start in it."""
-    if end is None:
-        return {s.code: len(s.spans) for s in signals}
-    counts = {}
-    for s in signals:
-        n = sum(1 for sp in s.spans if start <= sp.start < end)
-        if n:
-            counts[s.code] = n
-    return counts
+def _signal_counts(signals: list[Signal]) -> dict[str, int]:
+    """Spans per code: the signal part of a row."""
+    return {s.code: len(s.spans) for s in signals}
