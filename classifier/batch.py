@@ -223,6 +223,9 @@ def jsonl_rows(fh: IO[bytes], name: str) -> Iterator[tuple[int, dict | str]]:
         except json.JSONDecodeError as exc:
             yield number, f"bad JSON: {exc.msg} (column {exc.colno})"
             continue
+        except (RecursionError, ValueError) as exc:  # nested too deep, a 5,000-digit number
+            yield number, f"bad JSON: {str(exc).split(':')[0]}"
+            continue
         if not isinstance(obj, dict):
             yield number, f"not a JSON object (got {type(obj).__name__})"
             continue

@@ -469,8 +469,11 @@ def find_contacts(text: str | Normalized) -> list[Contact]:
 _QQ_HOSTS = frozenset({"wpa.qq.com", "wpa.b.qq.com"})
 _WEB = frozenset({"http", "https"})
 _HANDLE_HOSTS = frozenset({"qm.qq.com", "u.wechat.com", "t.me", "telegram.me"})
-#: Path words of weixin:// links that are not a WeChat ID.
-_WEIXIN_WORDS = frozenset({"dl", "chat", "contacts", "profile", "scanqrcode", "business", ""})
+#: t.me paths that are Telegram's own pages (invites, stickers, proxies), not a user name.
+_TELEGRAM_RESERVED = frozenset(
+    {"joinchat", "share", "addstickers", "addemoji", "addtheme", "proxy", "socks", "s", "c", "iv",
+     "login", "setlanguage", "confirmphone", "bg", "invoice", "boost"}
+)  # fmt: skip
 
 
 def _plain_url(url: str, parts: SplitResult) -> str:
@@ -525,13 +528,16 @@ def link_contact(url: str) -> tuple[str, str] | None:
                 return "qq", qq
         return "url", _plain_url(url, parts)
     if scheme == "weixin":
-        words = (parts.netloc + parts.path).split("/")
-        candidates = [*_query_values(parts.query, "username", "id", "wxid"), *reversed(words)]
+        # An ID is named only by the query or by contacts/profile/<id>; the other
+        # paths are the app's own screens (dl/moments, dl/officialaccounts, …).
+        words = (parts.netloc + parts.path).strip("/").split("/")
+        candidates = _query_values(parts.query, "username", "id", "wxid")
+        if words[:2] == ["contacts", "profile"] and len(words) > 2:
+            candidates.append(words[2])
         for value in candidates:
-            if value.lower() not in _WEIXIN_WORDS:
-                wechat = _as_wechat(unquote(value).strip().lower())
-                if wechat:
-                    return "wechat", wechat
+            wechat = _as_wechat(unquote(value).strip().lower())
+            if wechat:
+                return "wechat", wechat
         return "url", _plain_url(url, parts)
     if scheme == "mailto":
         address = unquote(parts.path).strip().lower()
@@ -540,8 +546,9 @@ def link_contact(url: str) -> tuple[str, str] | None:
             return "qq", qq
         return ("url", f"mailto:{address}") if _EMAIL.fullmatch(address) else None
     if host in _HANDLE_HOSTS:
-        first = parts.path.strip("/").split("/")[0]
-        name = _as_telegram(first.lower()) if host in ("t.me", "telegram.me") else None
+        first = parts.path.strip("/").split("/")[0].lower()
+        telegram = host in ("t.me", "telegram.me") and first not in _TELEGRAM_RESERVED
+        name = _as_telegram(first) if telegram and not first.startswith("+") else None
         return ("telegram", name) if name else ("url", _plain_url(url, parts))
     return None
 

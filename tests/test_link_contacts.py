@@ -43,6 +43,12 @@ LINKS = [
     ("weixin://dl/chat?username=Kahs_888", ("wechat", "kahs_888")),
     ("weixin://", ("url", "weixin://")),
     ("weixin://dl/scan", ("url", "weixin://dl/scan")),
+    ("weixin://dl/moments", ("url", "weixin://dl/moments")),  # the app's screens, no ID
+    ("weixin://dl/officialaccounts", ("url", "weixin://dl/officialaccounts")),
+    (
+        "weixin://dl/businessWebview/link/?appid=x",
+        ("url", "weixin://dl/businessWebview/link/?appid=x"),
+    ),
     ("https://u.wechat.com/ABCdef", ("url", "https://u.wechat.com/ABCdef")),
     (
         "https://qm.qq.com/cgi-bin/qm/qr?k=abcDEF",
@@ -52,6 +58,9 @@ LINKS = [
     ("https://t.me/recycle_bot88", ("telegram", "recycle_bot88")),
     ("https://telegram.me/Recycle_Bot88/12", ("telegram", "recycle_bot88")),
     ("https://t.me/", ("url", "https://t.me/")),
+    ("https://t.me/joinchat/AbCdEf", ("url", "https://t.me/joinchat/AbCdEf")),  # an invite
+    ("https://t.me/addstickers/cards", ("url", "https://t.me/addstickers/cards")),
+    ("https://t.me/+AbCdEf123", ("url", "https://t.me/+AbCdEf123")),
     # payment: the link is the value; a web host is lower-cased, a code never is
     ("https://qr.alipay.com/fkx12345abcde", ("payment", "https://qr.alipay.com/fkx12345abcde")),
     ("HTTPS://QR.ALIPAY.COM/fkx12345ABCDE", ("payment", "https://qr.alipay.com/fkx12345ABCDE")),

@@ -443,3 +443,21 @@ def test_workers_load_the_model_folder_the_batch_resolved_and_never_train(
     assert "worker loaded model stale-version" in str(caught.value)
     assert load_model(tmp_path / "stale").version == "stale-version"  # not retrained
     assert written == []
+
+
+def test_json_the_parser_cannot_take_is_an_error_row_not_the_end(tmp_path: Path):
+    """Nesting deeper than Python's recursion limit, or a 5,000-digit number, stops one row."""
+    from classifier import batch
+
+    path = tmp_path / "odd.jsonl"
+    path.write_text(
+        '{"id": "a", "text": "加微信 abc12345"}\n'
+        + '{"id": "deep", "text": ' + "[" * 100_000 + "]" * 100_000 + "}\n"
+        + '{"id": ' + "9" * 5000 + ', "text": "x"}\n'
+        + '{"id": "b", "text": "ok"}\n',
+        "utf-8",
+    )  # fmt: skip
+    rows = list(batch.iter_inputs([str(path)]))
+    assert [r["id"] for r in rows] == ["a", f"{path}:2", f"{path}:3", "b"]
+    assert rows[1]["error"].startswith(f"{path}:2: bad JSON")
+    assert rows[2]["error"].startswith(f"{path}:3: bad JSON")
