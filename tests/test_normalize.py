@@ -93,3 +93,31 @@ def test_stage_one_changes_only_what_its_table_changes() -> None:
     text = "".join(chr(c) for lo, hi in blocks for c in range(lo, hi) if not 0xD800 <= c < 0xE000)
     text += "🛰🐧✈①⑴⒈❶⓿🄁８️⃣\u200d𠀀"
     assert _stage_chars(text)[0] == text.translate(_TABLE)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "有疑问加Q\n2345678 版权所有",  # a lone Q at a line's end, digits on the next
+        "q q\n5678",
+        "加微\n123",
+        "v\n:abc",
+        "威信\n号码",
+        "加企鹅\n\n群 12345",
+    ],
+)
+def test_normalisation_never_looks_across_a_line_break(text: str) -> None:
+    """Scoring cuts a unit's features out of its page's normalised text (classifier.featurize),
+    which is right only if a line normalises the same alone as inside its page."""
+    lines = [normalize(line).text for line in text.split("\n")]
+    assert normalize(text).text == "\n".join(lines)
+
+
+def test_corpus_pages_normalise_line_by_line(sites) -> None:
+    from classifier.document import from_html
+
+    for site in sites:
+        for page in site.pages[:4]:
+            text = from_html(page.read_text(), f"http://{site.id}.invalid{page.path}").text
+            lines = [normalize(line).text for line in text.split("\n")]
+            assert normalize(text).text == "\n".join(lines), page.path
