@@ -53,43 +53,45 @@ def assert_same_rows(expected: sparse.spmatrix, rows: list[tuple[np.ndarray, np.
         np.testing.assert_allclose(values, row.data, rtol=0, atol=1e-12, err_msg=f"row {i}")
 
 
-def test_character_ngrams_equal_the_vectorizers_on_odd_text():
-    texts = [*ODD_TEXTS, *toy_corpus(2)[0]]
-    vectorizer = CompactTfidfVectorizer(
+#: The texts the small vectorizers below are fitted on.
+FIT_TEXTS = [*ODD_TEXTS, *toy_corpus(2)[0]]
+TOKENIZER = JiebaTokenizer(("秒结",))
+
+
+def char_vectorizer() -> CompactTfidfVectorizer:
+    return CompactTfidfVectorizer(
         analyzer="char", ngram_range=(1, 3), min_df=1, sublinear_tf=True, lowercase=False
-    ).fit(texts)
+    ).fit(FIT_TEXTS)
+
+
+def word_vectorizer() -> CompactTfidfVectorizer:
+    return CompactTfidfVectorizer(
+        tokenizer=TOKENIZER, token_pattern=None, lowercase=False, ngram_range=(1, 2),
+        min_df=1, sublinear_tf=True,
+    ).fit(FIT_TEXTS)  # fmt: skip
+
+
+def test_character_ngrams_equal_the_vectorizers_on_odd_text():
+    vectorizer = char_vectorizer()
     fast = CharNgrams(vectorizer)
-    probes = [*texts, "未见过的字 and unseen", "\n\n\n"]
+    probes = [*FIT_TEXTS, "未见过的字 and unseen", "\n\n\n"]
     assert_same_rows(vectorizer.transform(probes), [fast.row(t) for t in probes])
 
 
 def test_word_ngrams_equal_the_vectorizers_on_odd_text():
-    texts = [*ODD_TEXTS, *toy_corpus(2)[0]]
-    tokenizer = JiebaTokenizer(("秒结",))
-    vectorizer = CompactTfidfVectorizer(
-        tokenizer=tokenizer, token_pattern=None, lowercase=False, ngram_range=(1, 2),
-        min_df=1, sublinear_tf=True,
-    ).fit(texts)  # fmt: skip
+    vectorizer = word_vectorizer()
     fast = WordNgrams(vectorizer)
-    probes = [*texts, "未见过的词", "秒结 秒结 秒结"]
-    assert_same_rows(vectorizer.transform(probes), [fast.row(tokenizer(t)) for t in probes])
+    probes = [*FIT_TEXTS, "未见过的词", "秒结 秒结 秒结"]
+    assert_same_rows(vectorizer.transform(probes), [fast.row(TOKENIZER(t)) for t in probes])
 
 
 def test_rows_of_stretches_are_slices_of_the_whole_texts_columns():
     """Units are scored from their page's n-gram columns: a stretch's row, from a slice."""
-    texts = [*ODD_TEXTS, *toy_corpus(2)[0]]
-    chars = CompactTfidfVectorizer(
-        analyzer="char", ngram_range=(1, 3), min_df=1, sublinear_tf=True, lowercase=False
-    ).fit(texts)
+    chars = char_vectorizer()
     fast_chars = CharNgrams(chars)
-    tokenizer = JiebaTokenizer(("秒结",))
-    fast_words = WordNgrams(
-        CompactTfidfVectorizer(
-            tokenizer=tokenizer, token_pattern=None, lowercase=False, ngram_range=(1, 2),
-            min_df=1, sublinear_tf=True,
-        ).fit(texts)
-    )  # fmt: skip
-    page = fold_whitespace("\n".join(texts))[0]
+    tokenizer = TOKENIZER
+    fast_words = WordNgrams(word_vectorizer())
+    page = fold_whitespace("\n".join(FIT_TEXTS))[0]
     columns = fast_chars.columns(page)
     tokens = tokenizer(page)
     word_columns = fast_words.columns(tokens)
