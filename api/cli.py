@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from api.cli_options import ModelDir, StoreUrl
+from api.cli_options import ModelDir, OutFile, StoreUrl, output
 from api.cli_service import feedback_app, keys_app, serve
 from corpus.manifest import ManifestError, default_sites_dir, iter_pages, load_sites
 from corpus.web import DEFAULT_FIRST_ADDRESS, SiteWeb
@@ -228,20 +228,15 @@ def crawl(
 @pages_app.command("export")
 def pages_export(
     store: StoreUrl = None,
-    out: Annotated[
-        Path | None, typer.Option(help="Output file (default: standard output).")
-    ] = None,
+    out: OutFile = None,
     crawl_id: Annotated[str | None, typer.Option(help="Only this crawl's pages.")] = None,
 ) -> None:
     """Write stored pages as JSON Lines, one object per page, fields named as in the store."""
     from crawler.store import PageStore, default_store_url, export_jsonl
 
     page_store = PageStore(store or default_store_url())
-    if out is None:
-        n = export_jsonl(page_store, sys.stdout, crawl_id)
-    else:
-        with out.open("w", encoding="utf-8") as fh:
-            n = export_jsonl(page_store, fh, crawl_id)
+    with output(out) as fh:
+        n = export_jsonl(page_store, fh, crawl_id)
     log.info("exported %d pages", n)
 
 
@@ -450,10 +445,7 @@ def score(
             "save new results. Without INPUT: score the store's pages not yet scored.",
         ),
     ] = None,
-    out: Annotated[
-        Path | None,
-        typer.Option(help="Output file (default: standard output).", dir_okay=False),
-    ] = None,
+    out: OutFile = None,
     jobs: Annotated[
         int, typer.Option("--jobs", "-j", min=0, help="Worker processes (0: every core).")
     ] = 1,

@@ -1,9 +1,13 @@
-"""Option types the command groups share, so `--store` and `--model` read the same everywhere."""
+"""What the command groups share: option types (`--store`, `--model`, `--out`) and the
+output file they name, so each reads the same everywhere."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TextIO
 
 import typer
 
@@ -23,3 +27,19 @@ ModelDir = Annotated[
         file_okay=False,
     ),
 ]
+
+OutFile = Annotated[
+    Path | None,
+    typer.Option(help="Output file (default: standard output).", dir_okay=False),
+]
+
+
+@contextmanager
+def output(out: Path | None) -> Iterator[TextIO]:
+    """``out`` opened for UTF-8 writing and closed after, or standard output, flushed."""
+    if out is None:
+        yield sys.stdout
+        sys.stdout.flush()
+    else:
+        with out.open("w", encoding="utf-8") as fh:
+            yield fh

@@ -9,12 +9,11 @@ import os
 import sys
 import tempfile
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from api.cli_options import ModelDir, StoreUrl
+from api.cli_options import ModelDir, OutFile, StoreUrl, output
 
 log = logging.getLogger("scamscan")
 
@@ -174,20 +173,14 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (ssk_<i
 @feedback_app.command("export")
 def feedback_export(
     store: StoreUrl = None,
-    out: Annotated[
-        Path | None, typer.Option(help="Output file (default: standard output).")
-    ] = None,
+    out: OutFile = None,
 ) -> None:
     """Write moderators' feedback as JSON Lines with `text` and `label`: a labelled file
     `scamscan train --add` reads (and `scamscan eval` / `cv` too)."""
     api_store = _store(store)
-    fh = out.open("w", encoding="utf-8") if out else sys.stdout
     n = 0
-    try:
+    with output(out) as fh:
         for row in api_store.iter_feedback():
             fh.write(json.dumps(row, default=str, ensure_ascii=False) + "\n")
             n += 1
-    finally:
-        if out:
-            fh.close()
     log.info("exported %d feedback rows", n)

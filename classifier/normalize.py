@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
+from collections.abc import Callable
 from functools import cached_property
 
 import opencc
@@ -105,39 +106,30 @@ class _CharTable(dict):
 _TABLE = _CharTable()
 
 
-def _safe_class() -> str:
-    """A regex class of the common characters whose stage-1 form is exactly one character."""
-    ranges: list[tuple[int, int]] = [(0x4E00, 0x9FFF)]  # unified ideographs: NFKC-stable
-    for block in ((0x00, 0x2FF), (0x2000, 0x2BFF), (0x3000, 0x33FF), (0xFF00, 0xFFEF)):
+def _char_class(blocks: tuple[tuple[int, int], ...], keep: Callable[[int], bool]) -> str:
+    """A regex class: the unified ideographs (NFKC-stable, kept by stage 1) and the
+    code points of ``blocks`` that ``keep`` accepts, as ranges."""
+    ranges: list[tuple[int, int]] = [(0x4E00, 0x9FFF)]
+    for block in blocks:
         for code in range(*block):
-            if len(_TABLE[code]) == 1:
-                if ranges and ranges[-1][1] == code - 1:
+            if keep(code):
+                if ranges[-1][1] == code - 1:
                     ranges[-1] = (ranges[-1][0], code)
                 else:
                     ranges.append((code, code))
     return "".join(re.escape(chr(lo)) + "-" + re.escape(chr(hi)) for lo, hi in ranges)
 
+
+_COMMON_BLOCKS = ((0x00, 0x2FF), (0x2000, 0x2BFF), (0x3000, 0x33FF))
 
 #: Characters that may change length in stage 1 (checked one by one).
-_MAYBE_RESIZED = re.compile(f"[^{_safe_class()}]")
-
-
-def _unchanged_class() -> str:
-    """A regex class of the common characters stage 1 leaves as they are."""
-    ranges: list[tuple[int, int]] = [(0x4E00, 0x9FFF)]  # unified ideographs: NFKC-stable
-    for block in ((0x00, 0x2FF), (0x2000, 0x2BFF), (0x3000, 0x33FF)):
-        for code in range(*block):
-            if _TABLE[code] == chr(code):
-                if ranges and ranges[-1][1] == code - 1:
-                    ranges[-1] = (ranges[-1][0], code)
-                else:
-                    ranges.append((code, code))
-    return "".join(re.escape(chr(lo)) + "-" + re.escape(chr(hi)) for lo, hi in ranges)
-
+_MAYBE_RESIZED = re.compile(
+    f"[^{_char_class((*_COMMON_BLOCKS, (0xFF00, 0xFFEF)), lambda c: len(_TABLE[c]) == 1)}]"
+)
 
 #: Runs of characters stage 1 may change. Most of a page (Chinese, lower-case ASCII)
 #: is left alone, so translating only these runs beats ``str.translate`` on the whole.
-_MAYBE_CHANGED = re.compile(f"[^{_unchanged_class()}]+")
+_MAYBE_CHANGED = re.compile(f"[^{_char_class(_COMMON_BLOCKS, lambda c: _TABLE[c] == chr(c))}]+")
 
 
 def _translate_run(m: re.Match[str]) -> str:

@@ -30,7 +30,7 @@ from classifier.training import (
     POSITIVE,
     PageModel,
     PageScores,
-    aggregate_features,
+    aggregator_inputs,
     corpus_fingerprint,
     corpus_training_examples,
     page_scores,
@@ -240,17 +240,7 @@ class Scorer:
         pass gives its features, its units' features, its signals and its terms.
         """
         scores = page_scores(self._featurizer, docs, self._col)
-        x = np.vstack(
-            [
-                aggregate_features(
-                    scores.page_proba[i, self._col],
-                    scores.unit_ps[i],
-                    [u.place for u in scores.doc_units[i]],
-                )
-                for i in range(len(docs))
-            ]
-        )
-        final = self._aggregator.predict_proba(x)[:, 1]
+        final = self._aggregator.predict_proba(aggregator_inputs(scores, self._col))[:, 1]
         return final, scores
 
     def score(

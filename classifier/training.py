@@ -140,12 +140,16 @@ def page_scores(featurizer: PageFeaturizer, docs: list[Document], col: int) -> P
     return PageScores(page_proba, score_units(featurizer, featurized, col), featurized)
 
 
-def score_pages(
-    model: Pipeline, docs: list[Document]
-) -> tuple[np.ndarray, list[np.ndarray], list[list[Block]]]:
-    """Class probabilities per page, P(solicitation) per unit, and the units."""
-    scores = page_scores(PageFeaturizer(model), docs, solicitation_column(model))
-    return scores.page_proba, scores.unit_ps, scores.doc_units
+def aggregator_inputs(scores: PageScores, col: int) -> np.ndarray:
+    """The aggregator's rows (``aggregate_features``) of a batch of scored pages.
+
+    Training's out-of-fold rows and the scorer's rows are made here alike.
+    """
+    rows = [
+        aggregate_features(scores.page_proba[i, col], unit_ps, [u.place for u in units])
+        for i, (unit_ps, units) in enumerate(zip(scores.unit_ps, scores.doc_units, strict=True))
+    ]
+    return np.vstack(rows) if rows else np.zeros((0, len(AGGREGATOR_FEATURES)))
 
 
 #: Folds of the text model's inner sigmoid calibration.
@@ -304,12 +308,10 @@ def train(examples: list[Example], folds: int = FOLDS, version: str | None = Non
             labels[train_idx],
             [groups[i] for i in train_idx],
         )
-        page_proba, unit_ps, doc_units = score_pages(model, [docs[i] for i in test_idx])
         col = solicitation_column(model)
-        for j, i in enumerate(test_idx):
-            places = [u.place for u in doc_units[j]]
-            agg_x[i] = aggregate_features(page_proba[j, col], unit_ps[j], places)
-            page_oof[i] = page_proba[j, col]
+        scores = page_scores(PageFeaturizer(model), [docs[i] for i in test_idx], col)
+        agg_x[test_idx] = aggregator_inputs(scores, col)
+        page_oof[test_idx] = scores.page_proba[:, col]
         log.info("fold %d/%d done (%.1f s)", fold + 1, folds, time.perf_counter() - started)
 
     # Out-of-fold final scores (the aggregator itself chosen and fitted without the
