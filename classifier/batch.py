@@ -525,11 +525,14 @@ def _describe(exc: BaseException) -> str:
     return f"cannot score: {type(exc).__name__}: {exc}"
 
 
-def score_chunk(items: list[dict]) -> list[dict]:
-    """Worker: results for a chunk of items, in order.
+def score_chunk(items: list[dict], keep_results: bool = False) -> list[dict]:
+    """Worker: results for a chunk of items, in order, each with its output ``line``.
 
     An item is {"record", "key", "cached"}; records with an error or a cached
     result pass through, the rest are scored together (one by one if the batch fails).
+    The worker writes the JSON line itself, so the parent (which reads the input for
+    every worker) only writes it out; the result dict goes back too only when
+    ``keep_results`` (a store saves it).
     """
     if _WORKER_ERROR is not None:
         raise WorkerError(_WORKER_ERROR)
@@ -567,7 +570,20 @@ def score_chunk(items: list[dict]) -> list[dict]:
                 out.append(
                     {"status": "scored", "id": record["id"], "key": it["key"], "result": result}
                 )
+    for o in out:
+        o["line"] = output_line(o)
+        if not keep_results:
+            o.pop("result", None)
     return out
+
+
+def output_line(out: dict) -> str:
+    """One line of `scamscan score`'s output: {"id", **result} or {"id", "error"}."""
+    if out["status"] == "error":
+        line = {"id": out["id"], "error": out["error"]}
+    else:
+        line = {"id": out["id"], **out["result"]}
+    return json.dumps(line, ensure_ascii=False, default=str) + "\n"
 
 
 @dataclass
@@ -647,7 +663,9 @@ def _executor(jobs: int, model_dir: str, version: str):
     )
 
 
-def _results(chunks: Iterator[list[dict]], jobs: int, model_dir, version) -> Iterator[dict]:
+def _results(
+    chunks: Iterator[list[dict]], jobs: int, model_dir, version, keep_results: bool = False
+) -> Iterator[dict]:
     """Results in input order; with ``jobs`` > 1 from worker processes, 2 chunks each ahead.
 
     A worker that dies (killed, out of memory) breaks the pool: every pending
@@ -655,7 +673,7 @@ def _results(chunks: Iterator[list[dict]], jobs: int, model_dir, version) -> Ite
     """
     if jobs <= 1:
         for chunk in chunks:
-            yield from score_chunk(chunk)
+            yield from score_chunk(chunk, keep_results)
         return
     from concurrent.futures.process import BrokenProcessPool
 
@@ -665,7 +683,7 @@ def _results(chunks: Iterator[list[dict]], jobs: int, model_dir, version) -> Ite
     pending: deque = deque()
     try:
         for chunk in chunks:
-            pending.append(executor.submit(score_chunk, chunk))
+            pending.append(executor.submit(score_chunk, chunk, keep_results))
             if len(pending) >= 2 * jobs:
                 yield from pending.popleft().result()
         while pending:
@@ -718,25 +736,23 @@ def run_batch(
     dropped = [0]
     chunks = _chunks(records, store, version, only_new=only_new, dropped=dropped)
     try:
-        for out in _results(chunks, jobs, model_dir, version):
+        for out in _results(chunks, jobs, model_dir, version, keep_results=store is not None):
             status = out["status"]
             if status == "error":
                 summary.errors += 1
                 if len(summary.error_samples) < 20:
                     summary.error_samples.append(out["error"])
-                line = {"id": out["id"], "error": out["error"]}
-            else:
-                line = {"id": out["id"], **out["result"]}
-                if status == "scored":
-                    summary.scored += 1
+            elif status == "scored":
+                summary.scored += 1
+                if store is not None:
                     pending.append(
                         {"key": out["key"], "doc_id": out["id"], "result": out["result"]}
                     )
                     if len(pending) >= 64:
                         save()
-                else:
-                    summary.skipped += 1
-            write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
+            else:
+                summary.skipped += 1
+            write(out["line"])
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(errors=summary.errors, skipped=summary.skipped, refresh=False)
