@@ -370,6 +370,42 @@ class Normalized:
             start, end = omap.start(start), omap.end(end - 1)
         return start, end
 
+    def lines(self, start: int, end: int) -> Normalized:
+        """The normalisation of ``original[start:end]``, cut from this one.
+
+        Normalisation never looks across a line break, so a stretch of whole lines
+        (a page's scoring unit) normalises inside its page exactly as it does alone:
+        its text and offset maps are a slice of the page's, and nothing is computed
+        again. Any other stretch is normalised on its own.
+        """
+        original = self.original
+        if not 0 <= start <= end <= len(original):
+            raise IndexError(f"lines [{start}, {end}) outside 0..{len(original)}")
+        if start == 0 and end == len(original):
+            return self
+        whole_lines = (start == 0 or original[start - 1] == "\n") and (
+            end == len(original) or original[end] == "\n"
+        )
+        if not whole_lines:
+            return normalize(original[start:end])
+        i, j = self._position(start), self._position(end)
+        if i == j:  # nothing left: the empty text's single point is the end
+            return normalize(original[start:end])
+        return _Lines(self, start, end, i, j)
+
+    def _position(self, pos: int) -> int:
+        """The first normalised index whose character comes from original ``pos`` or later."""
+        if not self._maps:
+            return pos
+        lo, hi = 0, len(self.text)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.span(mid, mid + 1)[0] < pos:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
     @cached_property
     def origin(self) -> list[int]:
         """``origin[k]``: original index of normalised character k; ``origin[-1]`` is the end."""
@@ -379,6 +415,27 @@ class Normalized:
         starts = [self.span(k, k + 1)[0] for k in range(n)]
         starts.append(len(self.original))
         return starts
+
+
+class _Lines(Normalized):
+    """Whole lines of a normalised page: its text cut out, spans read through its maps."""
+
+    def __init__(self, page: Normalized, start: int, end: int, i: int, j: int) -> None:
+        super().__init__(page.original[start:end], page.text[i:j], page._maps)
+        self._page = page
+        self._start = start
+        self._offset = i
+
+    def span(self, i: int, j: int) -> tuple[int, int]:
+        if not 0 <= i <= j <= len(self.text):
+            raise IndexError(f"span [{i}, {j}) outside 0..{len(self.text)}")
+        if i == j:
+            if i == len(self.text):
+                return len(self.original), len(self.original)
+            point = self.span(i, i + 1)[0]
+            return point, point
+        start, end = self._page.span(i + self._offset, j + self._offset)
+        return start - self._start, end - self._start
 
 
 def normalize(text: str) -> Normalized:
