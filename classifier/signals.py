@@ -309,6 +309,7 @@ _QUOTE = re.compile(r"“[^”\n]{1,120}”|\"[^\"\n]{1,120}\"|「[^」\n]{1,120
 #: How far (normalised characters) a quote may stand from a warning cue.
 _QUOTE_WINDOW = 150
 _TERMINATORS = "。!?;\n"
+_IN_LINE_TERMINATORS = _TERMINATORS.replace("\n", "")
 _SENTENCE_END = re.compile(r"[。!?;\n]")
 #: How far (normalised characters) a call to contact may stand from its handle.
 _CALL_WINDOW = 40
@@ -338,7 +339,11 @@ class _Text:
         Looked up on demand: a page has far more terminators than lookups.
         """
         text = self.text
-        start = max(text.rfind(c, 0, pos) for c in _TERMINATORS) + 1
+        start = text.rfind("\n", 0, pos) + 1  # no sentence crosses a line: look back no further
+        for c in _IN_LINE_TERMINATORS:
+            k = text.rfind(c, start, pos)
+            if k >= 0:
+                start = k + 1
         end = _SENTENCE_END.search(text, pos)
         return start, end.start() if end else len(text)
 
@@ -591,9 +596,14 @@ def _phrase_lists(text: str) -> Iterator[tuple[int, int, int]]:
     is common, a keyword list is rare. A run is found from its first separator; the
     phrase before that separator is then taken in by hand.
     """
-    per_line: Counter[int] = Counter(
-        text.rfind("\n", 0, m.start()) + 1 for m in _LIST_ANCHOR.finditer(text)
-    )
+    per_line: Counter[int] = Counter()
+    line_start, line_end = 0, -1
+    for m in _LIST_ANCHOR.finditer(text):
+        pos = m.start()
+        if pos > line_end:  # the first trade word of a line: find that line once
+            line_start = text.rfind("\n", 0, pos) + 1
+            line_end = _line_end(text, pos)
+        per_line[line_start] += 1
     runs = (
         m
         for line_start, count in sorted(per_line.items())
