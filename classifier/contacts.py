@@ -16,6 +16,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
 
@@ -192,6 +193,12 @@ def _label_kinds(labels: str) -> list[str]:
     return [kind for kind, pattern in _LABEL_KIND if pattern.search(labels)]
 
 
+@lru_cache(maxsize=1024)
+def _kinds_of_labels(labels: str) -> tuple[str, ...]:
+    """``_label_kinds`` of a label run, which pages repeat ("微信", "电话/微信")."""
+    return tuple(_label_kinds(labels))
+
+
 def _joins(joined: int, separator: str, token: str) -> bool:
     """Whether ``token`` continues the ID: "hs 88 99" does, "abc123 dm me" does not.
 
@@ -249,7 +256,7 @@ def _keyed_value(text: str, kind: str, start: int) -> tuple[int, str] | None:
 def _keyed_hits(text: str) -> Iterator[_Hit]:
     """Handles after a label: 微信号: abc, 电话/微信 159…, qq群 123…, 飞机 @name, USDT T…."""
     for m in _KEYED.finditer(text):
-        kinds = _label_kinds(m.group("labels"))
+        kinds = _kinds_of_labels(m.group("labels"))
         found = False
         for kind in kinds:
             start = m.end()

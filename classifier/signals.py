@@ -426,7 +426,7 @@ def _merge(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _matches(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
-    return [(m.start(), m.end()) for m in pattern.finditer(text)]
+    return [m.span() for m in pattern.finditer(text)]
 
 
 def _near_any(
@@ -596,17 +596,19 @@ def _phrase_lists(text: str) -> Iterator[tuple[int, int, int]]:
     is common, a keyword list is rare. A run is found from its first separator; the
     phrase before that separator is then taken in by hand.
     """
-    per_line: Counter[int] = Counter()
+    per_line: dict[int, int] = {}
     line_start, line_end = 0, -1
     for m in _LIST_ANCHOR.finditer(text):
         pos = m.start()
         if pos > line_end:  # the first trade word of a line: find that line once
             line_start = text.rfind("\n", 0, pos) + 1
             line_end = _line_end(text, pos)
-        per_line[line_start] += 1
+            per_line[line_start] = 1
+        else:
+            per_line[line_start] += 1
     runs = (
         m
-        for line_start, count in sorted(per_line.items())
+        for line_start, count in per_line.items()
         if count >= _LIST_ANCHORS
         for m in _LIST_RUN.finditer(text, line_start, _line_end(text, line_start))
     )
@@ -678,13 +680,18 @@ def _to_add(contact: _contacts.Contact, original: str) -> bool:
 
 
 def _spans(doc: _Text, found: Iterable[tuple[int, int]]) -> list[Span]:
-    out = {doc.span(a, b) for a, b in found if b > a}
-    return sorted(out, key=lambda s: (s.start, s.end))
+    span = doc.norm.span
+    return _as_spans(doc.norm.original, {span(a, b) for a, b in found if b > a})
 
 
 def _original_spans(original: str, found: Iterable[tuple[int, int]]) -> list[Span]:
-    out = {Span(a, b, original[a:b]) for a, b in found if b > a}
-    return sorted(out, key=lambda s: (s.start, s.end))
+    return _as_spans(original, {(a, b) for a, b in found if b > a})
+
+
+def _as_spans(original: str, places: set[tuple[int, int]]) -> list[Span]:
+    """One ``Span`` per distinct place, in order (places are deduplicated as plain tuples:
+    hashing the dataclass is far slower)."""
+    return [Span(a, b, original[a:b]) for a, b in sorted(places)]
 
 
 def _outside_warnings(doc: _Text, found: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
