@@ -383,6 +383,10 @@ class Normalized:
         #: Findings computed from this text (e.g. its contacts), kept so that the several
         #: readers of one page (signals, the result) compute each once.
         self.memo: dict[str, object] = {}
+        #: ``(page, i, j)`` when this is whole lines cut from ``page`` (its normalised
+        #: ``text[i:j]``, see ``lines``): findings that never cross a line break can be
+        #: read from the page's.
+        self.cut: tuple[Normalized, int, int] | None = None
 
     def span(self, i: int, j: int) -> tuple[int, int]:
         """Original ``(start, end)`` of normalised ``[i, j)``; an empty span maps to a point."""
@@ -448,6 +452,7 @@ class _Lines(Normalized):
 
     def __init__(self, page: Normalized, start: int, end: int, i: int, j: int) -> None:
         super().__init__(page.original[start:end], page.text[i:j], page._maps)
+        self.cut = (page, i, j)
         self._page = page
         self._start = start
         self._offset = i
