@@ -384,8 +384,8 @@ class _Text:
             return self._warning
         ranges = []
         for start, _end, strong in self.cues():
-            a, b = self.line(start) if strong else self.sentence(start)
             s_a, s_b = self.sentence(start)
+            a, b = self.line(start) if strong else (s_a, s_b)
             a, b = min(a, s_a), max(b, s_b)
             if b < len(self.text) and self.text[b - 1 : b] == ":":
                 b = self.sentence(b + 1)[1]
@@ -734,7 +734,10 @@ def _as_spans(original: str, places: set[tuple[int, int]]) -> list[Span]:
 
 
 def _outside_warnings(doc: _Text, found: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    return [(a, b) for a, b in found if not doc.in_warning(a, b)]
+    ranges = doc.warning_ranges()
+    if not ranges:  # most texts warn of nothing
+        return list(found)
+    return [(a, b) for a, b in found if not _inside(ranges, a, b)]
 
 
 def _detect(doc: _Text) -> Iterator[tuple[str, list[Span]]]:
