@@ -395,10 +395,16 @@ class Normalized:
         if i == j:
             point = self.origin[i]
             return point, point
-        start, end = i, j
+        # ``_OffsetMap.start`` / ``end`` inlined (this runs for every span of every signal):
+        # ``last`` is the inclusive index of the span's last character at each stage.
+        start, last = i, j - 1
         for omap in self._maps:
-            start, end = omap.start(start), omap.end(end - 1)
-        return start, end
+            out_starts, in_starts = omap.out_starts, omap.in_starts
+            s = bisect_right(out_starts, start) - 1
+            start = in_starts[s] + start - out_starts[s] if omap.is_run[s] else in_starts[s]
+            s = bisect_right(out_starts, last) - 1
+            last = in_starts[s] + last - out_starts[s] if omap.is_run[s] else omap.in_ends[s] - 1
+        return start, last + 1
 
     def lines(self, start: int, end: int) -> Normalized:
         """The normalisation of ``original[start:end]``, cut from this one.
