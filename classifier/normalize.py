@@ -296,6 +296,15 @@ _CHINESE_DIGITS = frozenset(_NUMERAL_DIGITS) - {"○"}
 _DIGIT_CLASS = "0-9" + "".join(_NUMERAL_DIGITS)
 #: A digit run; after a separator at least two digits, so "一五九… 一起" leaves 一起 alone.
 _NUMERAL_RUN = re.compile(rf"[{_DIGIT_CLASS}]+(?:[ \-.·][{_DIGIT_CLASS}]{{2,}})*")
+#: ``_NUMERAL_RUN`` without the runs of ASCII digits alone, which no edit touches: a run
+#: is searched only from a character where ASCII digits and separators lead on to a
+#: numeral (checked by the look-ahead inside the look-behind). A run of ASCII digits
+#: fails that check at its first character and, being a suffix of it, at every other
+#: one, so the search resumes after it exactly where ``_NUMERAL_RUN``'s would.
+_NUMERAL_WORD_RUN = re.compile(
+    rf"[{_DIGIT_CLASS}](?<=(?=[0-9 \-.·]*[{''.join(_NUMERAL_DIGITS)}])[{_DIGIT_CLASS}])"
+    rf"[{_DIGIT_CLASS}]*(?:[ \-.·][{_DIGIT_CLASS}]{{2,}})*"
+)
 _MIN_RUN = 5
 
 _CONTACTISH = r"(?=(?:[^\S\n]|[)\]】」”\"'])*(?:号|群|同号|客服|在线|咨询|用户名|:|=|@|[a-z0-9]))"
@@ -333,7 +342,7 @@ def _numeral_run(run: str) -> str:
 def _stage3_edits(text: str) -> list[tuple[int, int, str, bool]]:
     """(start, end, replacement, is_word) for numeral runs and disguised words, disjoint."""
     edits: list[tuple[int, int, str, bool]] = []
-    for m in _NUMERAL_RUN.finditer(text):
+    for m in _NUMERAL_WORD_RUN.finditer(text):
         run = m.group()
         if "○" in run:
             edits.append((m.start(), m.end(), _numeral_run(run), False))

@@ -162,3 +162,22 @@ def test_lines_off_line_breaks_normalise_alone() -> None:
     assert page.lines(0, len(page.original)) is page
     with pytest.raises(IndexError):
         page.lines(3, 99)
+
+
+def test_numeral_runs_searched_are_those_that_can_change() -> None:
+    """``_NUMERAL_WORD_RUN`` skips runs of ASCII digits in C; every run with a numeral or
+    ○ must still be found where ``_NUMERAL_RUN`` finds it (random strings of digits,
+    numerals and separators, fixed seed)."""
+    import random
+
+    from classifier.normalize import _NUMERAL_DIGITS, _NUMERAL_RUN, _NUMERAL_WORD_RUN
+
+    def with_numerals(pattern, text: str) -> list[tuple[int, int]]:
+        runs = pattern.finditer(text)
+        return [m.span() for m in runs if not set(_NUMERAL_DIGITS).isdisjoint(m.group())]
+
+    rnd = random.Random(4)
+    alphabet = "0123456789 -.·一二三○〇五零幺x微"
+    for _ in range(3000):
+        text = "".join(rnd.choice(alphabet) for _ in range(rnd.randrange(1, 25)))
+        assert with_numerals(_NUMERAL_WORD_RUN, text) == with_numerals(_NUMERAL_RUN, text), text
