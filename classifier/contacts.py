@@ -178,6 +178,7 @@ _VALUE = re.compile(
     rf"|(?P<id>[a-z0-9][a-z0-9_\-]{{0,40}}(?:{_ID_SEP}[a-z0-9_\-]{{1,40}}){{0,24}})"
 )
 _TOKEN_SEP = re.compile(_ID_SEP)
+_VALUE_FIRST = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@")  # how ``_VALUE`` starts
 #: ASCII words that end an ID split by spaces ("abc123 qq 12345" is two handles).
 _STOP_TOKENS = frozenset(
     {"qq", "tel", "telegram", "phone", "mobile", "usdt", "trc20", "id", "or", "and", "http"}
@@ -256,9 +257,11 @@ def _keyed_value(text: str, kind: str, start: int) -> tuple[int, str] | None:
 def _keyed_hits(text: str) -> Iterator[_Hit]:
     """Handles after a label: 微信号: abc, 电话/微信 159…, qq群 123…, 飞机 @name, USDT T…."""
     for m in _KEYED.finditer(text):
-        kinds = _kinds_of_labels(m.group("labels"))
         found = False
-        for kind in kinds:
+        # Most labels are followed by no value at all (3 in 4 on the corpus): say so
+        # from the next character, which every value starts with, before trying kinds.
+        has_value = text[m.end() : m.end() + 1] in _VALUE_FIRST
+        for kind in _kinds_of_labels(m.group("labels")) if has_value else ():
             start = m.end()
             while got := _keyed_value(text, kind, start):
                 found = True

@@ -23,6 +23,7 @@ import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable
 from functools import cached_property
+from typing import Any
 
 import opencc
 
@@ -391,7 +392,7 @@ class Normalized:
         self._maps = maps  # last stage first
         #: Findings computed from this text (e.g. its contacts), kept so that the several
         #: readers of one page (signals, the result) compute each once.
-        self.memo: dict[str, object] = {}
+        self.memo: dict[str, Any] = {}
         #: ``(page, i, j)`` when this is whole lines cut from ``page`` (its normalised
         #: ``text[i:j]``, see ``lines``): findings that never cross a line break can be
         #: read from the page's.

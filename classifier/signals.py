@@ -28,7 +28,6 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import cast
 
 from classifier import contacts as _contacts
 from classifier.normalize import Normalized, normalize
@@ -683,14 +682,14 @@ def _found(norm: Normalized, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
     if found is None:
         if norm.cut is not None and key in norm.cut[0].memo:
             page, i, j = norm.cut
-            on_page = cast(list[tuple[int, int]], page.memo[key])
+            on_page = page.memo[key]
             lo = bisect_left(on_page, (i,))  # the first match starting at i or later
             hi = bisect_left(on_page, (j,), lo)
             found = [(a - i, b - i) for a, b in on_page[lo:hi]]
         else:
             found = [m.span() for m in pattern.finditer(norm.text)]
         norm.memo[key] = found
-    return cast(list[tuple[int, int]], found)
+    return found
 
 
 def _find_handles(norm: Normalized) -> list[_contacts.Contact]:
@@ -730,6 +729,8 @@ def _original_spans(original: str, found: Iterable[tuple[int, int]]) -> list[Spa
 def _as_spans(original: str, places: set[tuple[int, int]]) -> list[Span]:
     """One ``Span`` per distinct place, in order (places are deduplicated as plain tuples:
     hashing the dataclass is far slower)."""
+    if not places:  # most codes find nothing in most texts
+        return []
     return [Span(a, b, original[a:b]) for a, b in sorted(places)]
 
 
