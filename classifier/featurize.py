@@ -163,7 +163,7 @@ class _Page:
         """
         if original:
             whole = start == 0 and end == len(self.norm.original)
-            signals = self.signals if whole else detect_signals(self.norm.original[start:end])
+            signals = self.signals if whole else detect_signals(self.norm.lines(start, end))
             signal_counts = _signal_counts(signals)
             start = _normalized_position(self.norm, start)
             end = _normalized_position(self.norm, end)

@@ -23,6 +23,7 @@ import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable
 from functools import cached_property
+from typing import Any
 
 import opencc
 
@@ -136,6 +137,24 @@ def _translate_run(m: re.Match[str]) -> str:
     return m.group().translate(_TABLE)
 
 
+def _common_folds() -> tuple[tuple[str, str], ...]:
+    """Full-width punctuation that Chinese text is full of, each with its one plain character.
+
+    ``str.replace`` folds these in one C pass each, so ``_MAYBE_CHANGED`` leaves far fewer
+    runs to translate one callback at a time (a page's "，" alone is most of them). The
+    plain forms are characters stage 1 keeps, so the translation after sees none of them.
+    """
+    folds = []
+    for ch in "，：；？（）！":
+        plain = _TABLE[ord(ch)]
+        assert len(plain) == 1 and _TABLE[ord(plain)] == plain, ch
+        folds.append((ch, plain))
+    return tuple(folds)
+
+
+_COMMON_FOLDS = _common_folds()
+
+
 # --------------------------------------------------------------------------- offset maps
 
 
@@ -205,7 +224,11 @@ def _stage_chars(text: str) -> tuple[str, _OffsetMap | None]:
             _attach(edits, text, pos)
         else:
             edits.append((pos, pos + 1, size))
-    return _MAYBE_CHANGED.sub(_translate_run, text), _build_map(len(text), edits)
+    folded = text
+    for ch, plain in _COMMON_FOLDS:
+        if ch in folded:
+            folded = folded.replace(ch, plain)
+    return _MAYBE_CHANGED.sub(_translate_run, folded), _build_map(len(text), edits)
 
 
 def _is_attached(ch: str) -> bool:
@@ -274,6 +297,15 @@ _CHINESE_DIGITS = frozenset(_NUMERAL_DIGITS) - {"○"}
 _DIGIT_CLASS = "0-9" + "".join(_NUMERAL_DIGITS)
 #: A digit run; after a separator at least two digits, so "一五九… 一起" leaves 一起 alone.
 _NUMERAL_RUN = re.compile(rf"[{_DIGIT_CLASS}]+(?:[ \-.·][{_DIGIT_CLASS}]{{2,}})*")
+#: ``_NUMERAL_RUN`` without the runs of ASCII digits alone, which no edit touches: a run
+#: is searched only from a character where ASCII digits and separators lead on to a
+#: numeral (checked by the look-ahead inside the look-behind). A run of ASCII digits
+#: fails that check at its first character and, being a suffix of it, at every other
+#: one, so the search resumes after it exactly where ``_NUMERAL_RUN``'s would.
+_NUMERAL_WORD_RUN = re.compile(
+    rf"[{_DIGIT_CLASS}](?<=(?=[0-9 \-.·]*[{''.join(_NUMERAL_DIGITS)}])[{_DIGIT_CLASS}])"
+    rf"[{_DIGIT_CLASS}]*(?:[ \-.·][{_DIGIT_CLASS}]{{2,}})*"
+)
 _MIN_RUN = 5
 
 _CONTACTISH = r"(?=(?:[^\S\n]|[)\]】」”\"'])*(?:号|群|同号|客服|在线|咨询|用户名|:|=|@|[a-z0-9]))"
@@ -311,9 +343,13 @@ def _numeral_run(run: str) -> str:
 def _stage3_edits(text: str) -> list[tuple[int, int, str, bool]]:
     """(start, end, replacement, is_word) for numeral runs and disguised words, disjoint."""
     edits: list[tuple[int, int, str, bool]] = []
-    for m in _NUMERAL_RUN.finditer(text):
+    for m in _NUMERAL_WORD_RUN.finditer(text):
         run = m.group()
-        if not _CHINESE_DIGITS.isdisjoint(run) or "○" in run:
+        if "○" in run:
+            edits.append((m.start(), m.end(), _numeral_run(run), False))
+        elif len(run) >= _MIN_RUN and not _CHINESE_DIGITS.isdisjoint(run):
+            # Shorter runs without ○ stay as they are: no edit. (Word edits start at
+            # none of the run's characters but ○, so leaving them out keeps no word out.)
             edits.append((m.start(), m.end(), _numeral_run(run), False))
     for m in _STAGE3.finditer(text):
         group = m.lastgroup or ""
@@ -356,7 +392,11 @@ class Normalized:
         self._maps = maps  # last stage first
         #: Findings computed from this text (e.g. its contacts), kept so that the several
         #: readers of one page (signals, the result) compute each once.
-        self.memo: dict[str, object] = {}
+        self.memo: dict[str, Any] = {}
+        #: ``(page, i, j)`` when this is whole lines cut from ``page`` (its normalised
+        #: ``text[i:j]``, see ``lines``): findings that never cross a line break can be
+        #: read from the page's.
+        self.cut: tuple[Normalized, int, int] | None = None
 
     def span(self, i: int, j: int) -> tuple[int, int]:
         """Original ``(start, end)`` of normalised ``[i, j)``; an empty span maps to a point."""
@@ -365,10 +405,52 @@ class Normalized:
         if i == j:
             point = self.origin[i]
             return point, point
-        start, end = i, j
+        # ``_OffsetMap.start`` / ``end`` inlined (this runs for every span of every signal):
+        # ``last`` is the inclusive index of the span's last character at each stage.
+        start, last = i, j - 1
         for omap in self._maps:
-            start, end = omap.start(start), omap.end(end - 1)
-        return start, end
+            out_starts, in_starts = omap.out_starts, omap.in_starts
+            s = bisect_right(out_starts, start) - 1
+            start = in_starts[s] + start - out_starts[s] if omap.is_run[s] else in_starts[s]
+            s = bisect_right(out_starts, last) - 1
+            last = in_starts[s] + last - out_starts[s] if omap.is_run[s] else omap.in_ends[s] - 1
+        return start, last + 1
+
+    def lines(self, start: int, end: int) -> Normalized:
+        """The normalisation of ``original[start:end]``, cut from this one.
+
+        Normalisation never looks across a line break, so a stretch of whole lines
+        (a page's scoring unit) normalises inside its page exactly as it does alone:
+        its text and offset maps are a slice of the page's, and nothing is computed
+        again. Any other stretch is normalised on its own.
+        """
+        original = self.original
+        if not 0 <= start <= end <= len(original):
+            raise IndexError(f"lines [{start}, {end}) outside 0..{len(original)}")
+        if start == 0 and end == len(original):
+            return self
+        whole_lines = (start == 0 or original[start - 1] == "\n") and (
+            end == len(original) or original[end] == "\n"
+        )
+        if not whole_lines:
+            return normalize(original[start:end])
+        i, j = self._position(start), self._position(end)
+        if i == j:  # nothing left: the empty text's single point is the end
+            return normalize(original[start:end])
+        return _Lines(self, start, end, i, j)
+
+    def _position(self, pos: int) -> int:
+        """The first normalised index whose character comes from original ``pos`` or later."""
+        if not self._maps:
+            return pos
+        lo, hi = 0, len(self.text)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.span(mid, mid + 1)[0] < pos:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
 
     @cached_property
     def origin(self) -> list[int]:
@@ -379,6 +461,28 @@ class Normalized:
         starts = [self.span(k, k + 1)[0] for k in range(n)]
         starts.append(len(self.original))
         return starts
+
+
+class _Lines(Normalized):
+    """Whole lines of a normalised page: its text cut out, spans read through its maps."""
+
+    def __init__(self, page: Normalized, start: int, end: int, i: int, j: int) -> None:
+        super().__init__(page.original[start:end], page.text[i:j], page._maps)
+        self.cut = (page, i, j)
+        self._page = page
+        self._start = start
+        self._offset = i
+
+    def span(self, i: int, j: int) -> tuple[int, int]:
+        if not 0 <= i <= j <= len(self.text):
+            raise IndexError(f"span [{i}, {j}) outside 0..{len(self.text)}")
+        if i == j:
+            if i == len(self.text):
+                return len(self.original), len(self.original)
+            point = self.span(i, i + 1)[0]
+            return point, point
+        start, end = self._page.span(i + self._offset, j + self._offset)
+        return start - self._start, end - self._start
 
 
 def normalize(text: str) -> Normalized:

@@ -309,6 +309,7 @@ _QUOTE = re.compile(r"“[^”\n]{1,120}”|\"[^\"\n]{1,120}\"|「[^」\n]{1,120
 #: How far (normalised characters) a quote may stand from a warning cue.
 _QUOTE_WINDOW = 150
 _TERMINATORS = "。!?;\n"
+_IN_LINE_TERMINATORS = _TERMINATORS.replace("\n", "")
 _SENTENCE_END = re.compile(r"[。!?;\n]")
 #: How far (normalised characters) a call to contact may stand from its handle.
 _CALL_WINDOW = 40
@@ -338,7 +339,11 @@ class _Text:
         Looked up on demand: a page has far more terminators than lookups.
         """
         text = self.text
-        start = max(text.rfind(c, 0, pos) for c in _TERMINATORS) + 1
+        start = text.rfind("\n", 0, pos) + 1  # no sentence crosses a line: look back no further
+        for c in _IN_LINE_TERMINATORS:
+            k = text.rfind(c, start, pos)
+            if k >= 0:
+                start = k + 1
         end = _SENTENCE_END.search(text, pos)
         return start, end.start() if end else len(text)
 
@@ -359,7 +364,7 @@ class _Text:
             return self._cues
         text = self.text
         found = list(_WARN_CUE.finditer(text))
-        fakes = [(m.start(), m.end()) for m in _WARN_FAKE.finditer(text)] if found else []
+        fakes = _found(self.norm, _WARN_FAKE) if found else []
         out = []
         for m in found:
             if any(a <= m.start() < b for a, b in fakes):
@@ -378,8 +383,8 @@ class _Text:
             return self._warning
         ranges = []
         for start, _end, strong in self.cues():
-            a, b = self.line(start) if strong else self.sentence(start)
             s_a, s_b = self.sentence(start)
+            a, b = self.line(start) if strong else (s_a, s_b)
             a, b = min(a, s_a), max(b, s_b)
             if b < len(self.text) and self.text[b - 1 : b] == ":":
                 b = self.sentence(b + 1)[1]
@@ -387,10 +392,10 @@ class _Text:
         strong = [(a, b) for a, b, is_strong in self.cues() if is_strong]
         if strong:
             starts = [a for a, _ in strong]
-            for m in _QUOTE.finditer(self.text):
-                k = bisect_left(starts, m.start() - _QUOTE_WINDOW)
-                if k < len(starts) and starts[k] <= m.end() + _QUOTE_WINDOW:
-                    ranges.append((m.start(), m.end()))
+            for q_a, q_b in _found(self.norm, _QUOTE):
+                k = bisect_left(starts, q_a - _QUOTE_WINDOW)
+                if k < len(starts) and starts[k] <= q_b + _QUOTE_WINDOW:
+                    ranges.append((q_a, q_b))
         self._warning = _merge(ranges)
         return self._warning
 
@@ -421,7 +426,7 @@ def _merge(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _matches(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
-    return [(m.start(), m.end()) for m in pattern.finditer(text)]
+    return [m.span() for m in pattern.finditer(text)]
 
 
 def _near_any(
@@ -459,17 +464,18 @@ _DIGIT_OR_DOT = frozenset("0123456789.")
 _YEAR_DIGITS = frozenset("0123456789" + _CN_NUM)
 
 
-def _guarantee(text: str) -> list[tuple[int, int]]:
+def _guarantee(doc: _Text) -> list[tuple[int, int]]:
     """Guarantee claims; "N年老店" reaches back over the number of years."""
+    text = doc.text
     out = []
-    for m in _GUARANTEE.finditer(text):
-        start = m.start()
+    for found, end in _found(doc.norm, _GUARANTEE):
+        start = found
         if text.startswith("年", start):
             while start and text[start - 1] in _YEAR_DIGITS:
                 start -= 1
-            if start == m.start():
+            if start == found:
                 continue
-        out.append((start, m.end()))
+        out.append((start, end))
     return out
 
 
@@ -484,28 +490,28 @@ _PROSE_END = frozenset("。;,!?")
 def _onsite(doc: _Text) -> list[tuple[int, int]]:
     """On-site flow phrases on a button, menu or form line, or said of the site itself."""
     out = []
-    for m in _ONSITE.finditer(doc.text):
-        a, b = doc.line(m.start())
+    for start, end in _found(doc.norm, _ONSITE):
+        a, b = doc.line(start)
         ui = b - a <= _UI_LINE and doc.text[b - 1 : b] not in _PROSE_END
-        if ui or _SELF.search(doc.text, *doc.sentence(m.start())):
-            out.append((m.start(), m.end()))
+        if ui or _SELF.search(doc.text, *doc.sentence(start)):
+            out.append((start, end))
     return out
 
 
 _AMOUNT_CHARS = frozenset("0123456789. ")
 
 
-def _off_platform(text: str) -> list[tuple[int, int]]:
+def _off_platform(doc: _Text) -> list[tuple[int, int]]:
     """Off-platform payment phrases; an amount in U ("14.02U") is reported with its number."""
+    text = doc.text
     out = []
-    for m in _OFF_PLATFORM.finditer(text):
-        start = m.start()
-        if m.group() == "u":
+    for start, end in _found(doc.norm, _OFF_PLATFORM):
+        if end - start == 1 and text[start] == "u":
             while start and text[start - 1] in _AMOUNT_CHARS:
                 start -= 1
             while text[start] == " ":
                 start += 1
-        out.append((start, m.end()))
+        out.append((start, end))
     return out
 
 
@@ -584,19 +590,26 @@ def _line_end(text: str, pos: int) -> int:
     return end if end >= 0 else len(text)
 
 
-def _phrase_lists(text: str) -> Iterator[tuple[int, int, int]]:
+def _phrase_lists(doc: _Text) -> Iterator[tuple[int, int, int]]:
     """(start, end, phrases sharing the commonest word) of each run of short phrases.
 
     Only lines with a few trade words (回收, 高价, 卡密 …) are searched: a separator
     is common, a keyword list is rare. A run is found from its first separator; the
     phrase before that separator is then taken in by hand.
     """
-    per_line: Counter[int] = Counter(
-        text.rfind("\n", 0, m.start()) + 1 for m in _LIST_ANCHOR.finditer(text)
-    )
+    text = doc.text
+    per_line: dict[int, int] = {}
+    line_start, line_end = 0, -1
+    for pos, _ in _found(doc.norm, _LIST_ANCHOR):
+        if pos > line_end:  # the first trade word of a line: find that line once
+            line_start = text.rfind("\n", 0, pos) + 1
+            line_end = _line_end(text, pos)
+            per_line[line_start] = 1
+        else:
+            per_line[line_start] += 1
     runs = (
         m
-        for line_start, count in sorted(per_line.items())
+        for line_start, count in per_line.items()
         if count >= _LIST_ANCHORS
         for m in _LIST_RUN.finditer(text, line_start, _line_end(text, line_start))
     )
@@ -617,22 +630,23 @@ def _phrase_lists(text: str) -> Iterator[tuple[int, int, int]]:
         yield start, m.end(), ends.most_common(1)[0][1]
 
 
-def _keyword_stuffing(text: str) -> list[tuple[int, int]]:
+def _keyword_stuffing(doc: _Text) -> list[tuple[int, int]]:
     """Keyword lists ("京东卡回收 油卡回收 话费回收 …") and one phrase repeated densely."""
+    text = doc.text
     spans = []
     long_list = False
-    for start, end, shared in _phrase_lists(text):
+    for start, end, shared in _phrase_lists(doc):
         if shared >= _STUFF_LIST_SHARED:
             spans.append((start, end))
             long_list = long_list or shared >= 7
     if len(spans) >= _STUFF_LIST_TOTAL or long_list:
         return spans
     # The top phrase repeats at most once per trade word: too few words, no stuffing.
-    if len(_STUFF_ANCHOR.findall(text)) < max(_STUFF_REPEATS, _STUFF_DENSITY * len(text) / 4):
+    anchors = _found(doc.norm, _STUFF_ANCHOR)
+    if len(anchors) < max(_STUFF_REPEATS, _STUFF_DENSITY * len(text) / 4):
         return []
     grams: Counter[str] = Counter()
-    for m in _STUFF_ANCHOR.finditer(text):
-        a, b = m.start(), m.end()
+    for a, b in anchors:
         grams.update(g for g in (text[max(0, a - 2) : b], text[a : b + 2]) if len(g) == 4)
     if not grams:
         return []
@@ -640,6 +654,42 @@ def _keyword_stuffing(text: str) -> list[tuple[int, int]]:
     if count >= _STUFF_REPEATS and count * 4 / len(text) >= _STUFF_DENSITY:
         return [(m.start(), m.end()) for m in re.finditer(re.escape(gram), text)]
     return []
+
+
+#: Patterns that neither match nor look across a line break (no ``\s``, no class that
+#: holds ``\n``, no anchor; a look-behind before the match meets the break as it would
+#: meet the text's start): on whole lines of a page they find what they find in the
+#: page there. A unit cut from its page (``Normalized.lines``) reads their matches
+#: from the page's, found once, instead of searching its text again.
+_LINE_LOCAL = {
+    _SCAM_TOPIC: "re:scam_topic",
+    _URGENCY: "re:urgency",
+    _GUARANTEE: "re:guarantee",
+    _ONSITE: "re:onsite",
+    _OFF_PLATFORM: "re:off_platform",
+    _LIST_ANCHOR: "re:list_anchor",
+    _STUFF_ANCHOR: "re:stuff_anchor",
+    _QUOTE: "re:quote",
+    _WARN_FAKE: "re:warn_fake",
+}
+
+
+def _found(norm: Normalized, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
+    """(start, end) of every match of a ``_LINE_LOCAL`` pattern in ``norm.text`` (shared:
+    do not change the list)."""
+    key = _LINE_LOCAL[pattern]
+    found = norm.memo.get(key)
+    if found is None:
+        if norm.cut is not None and key in norm.cut[0].memo:
+            page, i, j = norm.cut
+            on_page = page.memo[key]
+            lo = bisect_left(on_page, (i,))  # the first match starting at i or later
+            hi = bisect_left(on_page, (j,), lo)
+            found = [(a - i, b - i) for a, b in on_page[lo:hi]]
+        else:
+            found = [m.span() for m in pattern.finditer(norm.text)]
+        norm.memo[key] = found
+    return found
 
 
 def _find_handles(norm: Normalized) -> list[_contacts.Contact]:
@@ -668,17 +718,27 @@ def _to_add(contact: _contacts.Contact, original: str) -> bool:
 
 
 def _spans(doc: _Text, found: Iterable[tuple[int, int]]) -> list[Span]:
-    out = {doc.span(a, b) for a, b in found if b > a}
-    return sorted(out, key=lambda s: (s.start, s.end))
+    span = doc.norm.span
+    return _as_spans(doc.norm.original, {span(a, b) for a, b in found if b > a})
 
 
 def _original_spans(original: str, found: Iterable[tuple[int, int]]) -> list[Span]:
-    out = {Span(a, b, original[a:b]) for a, b in found if b > a}
-    return sorted(out, key=lambda s: (s.start, s.end))
+    return _as_spans(original, {(a, b) for a, b in found if b > a})
+
+
+def _as_spans(original: str, places: set[tuple[int, int]]) -> list[Span]:
+    """One ``Span`` per distinct place, in order (places are deduplicated as plain tuples:
+    hashing the dataclass is far slower)."""
+    if not places:  # most codes find nothing in most texts
+        return []
+    return [Span(a, b, original[a:b]) for a, b in sorted(places)]
 
 
 def _outside_warnings(doc: _Text, found: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    return [(a, b) for a, b in found if not doc.in_warning(a, b)]
+    ranges = doc.warning_ranges()
+    if not ranges:  # most texts warn of nothing
+        return list(found)
+    return [(a, b) for a, b in found if not _inside(ranges, a, b)]
 
 
 def _detect(doc: _Text) -> Iterator[tuple[str, list[Span]]]:
@@ -698,7 +758,7 @@ def _detect(doc: _Text) -> Iterator[tuple[str, list[Span]]]:
         for c in contacts
         if _to_add(c, original) and not doc.in_warning_original(c.start, c.end)
     )
-    off_any = _off_platform(text)
+    off_any = _off_platform(doc)
     contact_only: list[tuple[int, int]] = []
     if free_handles:
         # A site with its own order flow may list a support handle; there only a call
@@ -737,15 +797,15 @@ def _detect(doc: _Text) -> Iterator[tuple[str, list[Span]]]:
     above = _above_face(text)
     yield "upfront_fee", _spans(doc, upfront)
     yield "above_face_value", _spans(doc, above)
-    urgency = _outside_warnings(doc, _matches(_URGENCY, text))
+    urgency = _outside_warnings(doc, _found(doc.norm, _URGENCY))
     yield "urgency", _spans(doc, urgency)
-    guarantee = _outside_warnings(doc, _guarantee(text))
+    guarantee = _outside_warnings(doc, _guarantee(doc))
     yield "fake_guarantee", _spans(doc, guarantee)
-    yield "keyword_stuffing", _spans(doc, _outside_warnings(doc, _keyword_stuffing(text)))
+    yield "keyword_stuffing", _spans(doc, _outside_warnings(doc, _keyword_stuffing(doc)))
 
     # Negative evidence.
     cues = doc.cues()
-    topics = sorted(_matches(_SCAM_TOPIC, text) + off + upfront + above) if cues else []
+    topics = sorted(_found(doc.norm, _SCAM_TOPIC) + off + upfront + above) if cues else []
     warn, other_cues = [], []
     for a, b, _strong in cues:
         s_a, s_b = doc.sentence(a)

@@ -121,3 +121,63 @@ def test_corpus_pages_normalise_line_by_line(sites) -> None:
             text = from_html(page.read_text(), f"http://{site.id}.invalid{page.path}").text
             lines = [normalize(line).text for line in text.split("\n")]
             assert normalize(text).text == "\n".join(lines), page.path
+
+
+def _same_normalisation(cut, alone) -> None:
+    """Text, origin and every span of ``cut`` are those of ``alone``."""
+    assert cut.original == alone.original
+    assert cut.text == alone.text
+    assert cut.origin == alone.origin
+    n = len(alone.text)
+    for i in range(n + 1):
+        for j in range(i, n + 1):
+            assert cut.span(i, j) == alone.span(i, j), (i, j)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "电话⑩号\n加薇信: ab★c123\n１５９一二三四五六七八九\n",
+        "\u0301abc\n\u0301加v\n:x\n八\u20e3\u200d9",  # marks at a line start join the break
+        "★☆\n回收 加扣扣 12345\n★",
+        "q q\n5678\n威信\n号码",
+        "no maps at all\nplain ascii",
+    ],
+)
+def test_lines_are_the_lines_normalised_alone(text: str) -> None:
+    """A page's units are read from ``lines`` (classifier.featurize) instead of being
+    normalised again: every stretch of whole lines must be what normalising it gives."""
+    page = normalize(text)
+    starts = [0] + [k + 1 for k, c in enumerate(text) if c == "\n"]
+    ends = [k for k, c in enumerate(text) if c == "\n"] + [len(text)]
+    for a in starts:
+        for b in ends:
+            if a <= b:
+                _same_normalisation(page.lines(a, b), normalize(text[a:b]))
+
+
+def test_lines_off_line_breaks_normalise_alone() -> None:
+    page = normalize("加薇信 abc\n扣扣 12345")
+    _same_normalisation(page.lines(1, 6), normalize("薇信 ab"))
+    assert page.lines(0, len(page.original)) is page
+    with pytest.raises(IndexError):
+        page.lines(3, 99)
+
+
+def test_numeral_runs_searched_are_those_that_can_change() -> None:
+    """``_NUMERAL_WORD_RUN`` skips runs of ASCII digits in C; every run with a numeral or
+    ○ must still be found where ``_NUMERAL_RUN`` finds it (random strings of digits,
+    numerals and separators, fixed seed)."""
+    import random
+
+    from classifier.normalize import _NUMERAL_DIGITS, _NUMERAL_RUN, _NUMERAL_WORD_RUN
+
+    def with_numerals(pattern, text: str) -> list[tuple[int, int]]:
+        runs = pattern.finditer(text)
+        return [m.span() for m in runs if not set(_NUMERAL_DIGITS).isdisjoint(m.group())]
+
+    rnd = random.Random(4)
+    alphabet = "0123456789 -.·一二三○〇五零幺x微"
+    for _ in range(3000):
+        text = "".join(rnd.choice(alphabet) for _ in range(rnd.randrange(1, 25)))
+        assert with_numerals(_NUMERAL_WORD_RUN, text) == with_numerals(_NUMERAL_RUN, text), text
