@@ -257,6 +257,14 @@ def cv(
         bool, typer.Option("--corpus", help="Use the bundled corpus, folds grouped by site.")
     ] = False,
     folds: Annotated[int, typer.Option(min=2, max=20, help="Number of folds.")] = 5,
+    tune: Annotated[
+        bool,
+        typer.Option(
+            "--tune",
+            help="Choose the classifier (loss, C, class weights) on each training fold by an "
+            "inner 3-fold CV of that fold alone (nested CV): 37 classifier fits per fold, not 1.",
+        ),
+    ] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print JSON instead of Markdown.")
     ] = False,
@@ -264,7 +272,7 @@ def cv(
     """Stratified k-fold cross-validation of the scoring pipeline on any labelled texts.
 
     Prints per-class precision / recall / F1, macro and weighted F1, accuracy and time.
-    Works for binary and multi-class labels.
+    Works for binary and multi-class labels. With --tune, also the classifier chosen per fold.
     """
     from classifier.evaluate import cross_validate
     from classifier.inputs import InputError, corpus_examples, read_labelled
@@ -286,7 +294,7 @@ def cv(
             f"labels with fewer rows than folds ({folds}): {', '.join(too_small)}",
             param_hint="--folds",
         )
-    report = cross_validate(data.texts, data.labels, data.groups, folds)
+    report = cross_validate(data.texts, data.labels, data.groups, folds, tune=tune)
     if as_json:
         payload = {**report.as_dict(), "skipped_rows": data.skipped}
         sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")

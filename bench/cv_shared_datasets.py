@@ -8,6 +8,10 @@ pipeline as `scamscan cv`:
 - telecom fraud texts (Li, Zhang, Jiang, Appl. Sci. 2024) as 5 classes.
 
     python bench/cv_shared_datasets.py [--datasets DIR] [--only fbs|telecom] [--no-calibration]
+                                       [--tune]
+
+--tune picks the classifier on each training fold by an inner 3-fold CV
+(classifier.tuning): nested CV, nothing chosen by looking at a test fold.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -53,7 +58,9 @@ def main() -> None:
     parser.add_argument("--datasets", type=Path, default=DEFAULT_DIR)
     parser.add_argument("--only", choices=("fbs", "telecom"))
     parser.add_argument("--no-calibration", action="store_true")
+    parser.add_argument("--tune", action="store_true", help="nested CV over classifier.tuning")
     args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     if not args.datasets.is_dir():
         sys.exit(f"{args.datasets}: not found (the shared datasets are optional)")
     loaders = {"fbs": load_fbs, "telecom": load_telecom}
@@ -62,7 +69,10 @@ def main() -> None:
             continue
         texts, labels = loader(args.datasets)
         report = cross_validate(
-            texts, labels, pipeline=build_pipeline(calibrate=not args.no_calibration)
+            texts,
+            labels,
+            pipeline=build_pipeline(calibrate=not args.no_calibration),
+            tune=args.tune,
         )
         print(f"## {name}\n\n{report.markdown()}\n", flush=True)
         print(json.dumps({"dataset": name, **report.as_dict()}), file=sys.stderr)
