@@ -3,9 +3,10 @@
 scikit-learn builds every n-gram as a string and looks it up in the vocabulary
 with a ``try``/``except`` per miss; that was about 60% of scoring time. Here
 character n-grams are packed into integers (21 bits per code point) and looked
-up all at once with ``numpy.searchsorted``; word n-grams cost one ``dict.get``
-per token or token pair. Counting, sublinear tf, idf and the l2 norm are the
-vectorizer's own, so the values match ``vectorizer.transform`` (tests check it).
+up all at once in a hash table (``classifier.intmap``); word n-grams cost one
+``dict.get`` per token, and token pairs are looked up as packed integers too.
+Counting, sublinear tf, idf and the l2 norm are the vectorizer's own, so the
+values match ``vectorizer.transform`` (tests check it).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from itertools import repeat
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
+
+from classifier.intmap import IntMap
 
 __all__ = ["CharNgrams", "WordNgrams", "fold_whitespace", "tfidf_values"]
 
@@ -105,19 +108,13 @@ class CharNgrams:
         cols = np.fromiter(vectorizer.vocabulary_.values(), np.int64, len(terms))
         keys = self._term_keys(terms)
         lens = np.fromiter(map(len, terms), np.int64, len(terms))
-        # Per n, the sorted keys of the n-grams of that length (smaller searches); for
-        # n = 1 a table indexed by code point + 1 (its last entry: -1, none).
-        self._keys: dict[int, np.ndarray] = {}
-        self._cols: dict[int, np.ndarray] = {}
-        for n in range(self.min_n, self.max_n + 1):
-            of_n = lens == n
-            order = np.argsort(keys[of_n], kind="stable")
-            self._keys[n] = keys[of_n][order]
-            self._cols[n] = cols[of_n][order].astype(_COL)
+        # Per n, a map from the packed n-gram to its column; for n = 1 a table
+        # indexed by code point + 1 (its last entry: -1, none).
+        self._maps = {n: IntMap(keys[lens == n], cols[lens == n]) for n in range(2, self.max_n + 1)}
         if self.min_n == 1:
-            single = self._keys[1]
+            single = keys[lens == 1]
             self._single = np.full(int(single.max()) + 2 if len(single) else 1, -1, _COL)
-            self._single[single] = self._cols[1]
+            self._single[single] = cols[lens == 1]
         self.n_features = len(terms)
         _check_width(self.n_features)
         self._weights = _Weights(vectorizer)
@@ -146,19 +143,15 @@ class CharNgrams:
         c = _code_points(folded)
         out = []
         for n in range(self.min_n, self.max_n + 1):
-            keys = self._keys[n]
-            if len(c) < n or not len(keys):
-                out.append(np.full(max(len(c) - n + 1, 0), -1, _COL))
-                continue
-            if n == 1:
+            if len(c) < n:
+                out.append(np.full(0, -1, _COL))
+            elif n == 1:
                 out.append(self._single[np.minimum(c, len(self._single) - 1)])
-                continue
-            key = c[: len(c) - n + 1].copy()
-            for j in range(1, n):
-                key = (key << _BITS) | c[j : len(c) - n + 1 + j]
-            pos = np.searchsorted(keys, key)
-            pos[pos == len(keys)] = 0
-            out.append(np.where(keys[pos] == key, self._cols[n][pos], -1))
+            else:
+                key = c[: len(c) - n + 1].copy()
+                for j in range(1, n):
+                    key = (key << _BITS) | c[j : len(c) - n + 1 + j]
+                out.append(self._maps[n].get(key))
         return out
 
     def row_of(
@@ -210,9 +203,7 @@ class WordNgrams:
         for i, col in unigrams:
             self._unigram_col[i] = col
         keys = np.array([a * self._n_ids + b for a, b, _ in pairs], np.int64)
-        order = np.argsort(keys, kind="stable")
-        self._pair_keys = keys[order]
-        self._pair_cols = np.array([c for _, _, c in pairs], _COL)[order]
+        self._pairs = IntMap(keys, np.array([c for _, _, c in pairs], _COL))
 
     def columns(self, tokens: Sequence[str]) -> list[np.ndarray]:
         """Per n, the column (-1: none) of the n-gram starting at each token.
@@ -233,14 +224,10 @@ class WordNgrams:
         return out
 
     def _bigram_columns(self, ids: np.ndarray) -> np.ndarray:
-        if len(ids) < 2 or not len(self._pair_keys):
-            return np.full(max(len(ids) - 1, 0), -1, _COL)
+        if len(ids) < 2:
+            return np.full(0, -1, _COL)
         a, b = ids[:-1], ids[1:]
-        known = (a >= 0) & (b >= 0)
-        key = np.where(known, a * self._n_ids + b, -1)
-        pos = np.searchsorted(self._pair_keys, key)
-        pos[pos == len(self._pair_keys)] = 0
-        return np.where(known & (self._pair_keys[pos] == key), self._pair_cols[pos], -1)
+        return self._pairs.get(np.where((a >= 0) & (b >= 0), a * self._n_ids + b, -1))
 
     def row_of(
         self, columns: list[np.ndarray], start: int, end: int
