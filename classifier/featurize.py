@@ -118,14 +118,22 @@ class PageFeaturizer:
     def _matrix(self, pages: list[_Page]) -> sparse.csr_matrix:
         """Every page's rows, [words | chars | log(1 + signal counts)], as one CSR matrix.
 
-        Each page's word and character rows are counted at once (``_Page.counts``);
-        the three parts are then laid side by side, row by row, with array arithmetic.
+        The batch's characters and tokens are looked up at once, each page's rows
+        counted with one sort, and the three parts laid side by side, row by row.
         """
-        words = [page.word_rows() for page in pages]
-        chars = [page.char_rows() for page in pages]
         signal_counts = [counts for page in pages for *_, counts in page.rows]
-        w = _stack([self._words.rows_of(*part) for part in words])
-        c = _stack([self._chars.rows_of(*part) for part in chars])
+        per_page = [len(page.rows) for page in pages]
+        groups = np.cumsum([0, *per_page])
+        # (char start, char end, token start, token end) of every row, in batch positions
+        spans = np.array([row[:4] for page in pages for row in page.rows], np.intp).reshape(-1, 4)
+        spans[:, :2] += np.repeat(_bases([page.n_chars for page in pages]), per_page)[:, None]
+        spans[:, 2:] += np.repeat(_bases([page.n_token_ids for page in pages]), per_page)[:, None]
+        char_parts = [part for page in pages for part in page.char_parts]
+        columns = self._chars.columns_of_parts(char_parts)
+        c = self._chars.rows_of(columns, spans[:, 0], spans[:, 1], groups)
+        token_parts = [part for page in pages for part in page.token_parts]
+        columns = self._words.columns_of_parts(token_parts)
+        w = self._words.rows_of(columns, spans[:, 2], spans[:, 3], groups)
         s = self._signal_rows(signal_counts)
         n_rows = len(signal_counts)
         lengths = [np.diff(part.indptr) for part in (w, c, s)]
@@ -158,18 +166,9 @@ class PageFeaturizer:
         return Rows(indptr, np.array(cols, np.int64), values)
 
 
-def _stack(parts: list[Rows]) -> Rows:
-    """Rows of several pages, one after the other."""
-    if not parts:
-        return Rows(np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0))
-    indptr = [parts[0].indptr]
-    for part in parts[1:]:
-        indptr.append(part.indptr[1:] + indptr[-1][-1])
-    return Rows(
-        np.concatenate(indptr),
-        np.concatenate([part.cols for part in parts]),
-        np.concatenate([part.values for part in parts]),
-    )
+def _bases(lengths: list[int]) -> list[int]:
+    """Where each of several sequences starts when they are laid end to end, one gap apart."""
+    return np.cumsum([0] + [n + 1 for n in lengths[:-1]], dtype=np.intp)
 
 
 def _take_rows(matrix: sparse.csr_matrix, rows: list[int]) -> sparse.csr_matrix:
@@ -198,13 +197,15 @@ class _Page:
         self.signals = detect_signals(norm)
         pieces, self.starts, keep = featurizer._tokenizer.pieces(self.text)
         self.n_tokens = len(self.starts)
-        self._token_parts: list[tuple[np.ndarray, list[str] | None]] = []
-        self._n_token_ids = 0
+        # The page's tokens (ids, and the tokens if n-grams are longer than 2), then any
+        # stretch tokenised alone; positions count one between parts (``columns_of_parts``).
+        self.token_parts: list[tuple[np.ndarray, list[str] | None]] = []
+        self.n_token_ids = 0
         self._add_tokens(pieces, keep)
         folded, self.folded_at = fold_whitespace(self.text)
         self.folded_len = len(folded)
-        self._char_parts: list[str] = []
-        self._n_chars = 0
+        self.char_parts: list[str] = []  # the folded page, then any stretch folded alone
+        self.n_chars = 0
         self._add_chars(folded)
         self.rows: list[tuple[int, int, int, int, dict[str, int]]] = []
         self._index: dict[tuple, int] = {}
@@ -231,42 +232,22 @@ class _Page:
             self.rows.append((*self._chars(start, end), *self._words(start, end), signal_counts))
         return k
 
-    def word_rows(self) -> tuple[list[np.ndarray], list[int], list[int]]:
-        """(n-gram columns of the page's tokens, row starts, row ends): ``rows_of``'s arguments."""
-        ids = np.concatenate([part for part, _ in self._token_parts])
-        tokens = None
-        if self.f._words.max_n > 2:
-            tokens = []
-            for i, (_, part) in enumerate(self._token_parts):
-                tokens.extend(["\n", *part] if i else part)  # "\n": ids' -1, in no term
-        starts = [row[2] for row in self.rows]
-        ends = [row[3] for row in self.rows]
-        return self.f._words.columns(tokens, ids), starts, ends
-
-    def char_rows(self) -> tuple[list[np.ndarray], list[int], list[int]]:
-        """(n-gram columns of the page's characters, row starts, row ends)."""
-        starts = [row[0] for row in self.rows]
-        ends = [row[1] for row in self.rows]
-        return self.f._chars.columns_of_parts(self._char_parts), starts, ends
-
     def _add_tokens(self, pieces: list[str], keep: np.ndarray) -> int:
-        """Append tokens (after an id -1 that no n-gram crosses); where they start."""
+        """Append tokens (one position apart: no n-gram crosses); where they start."""
         words = self.f._words
         ids = words.ids(pieces)[keep]
         tokens = list(compress(pieces, keep)) if words.max_n > 2 else None
-        gap = 1 if self._token_parts else 0
-        if gap:
-            ids = np.concatenate([[-1], ids])
-        self._token_parts.append((ids, tokens))
-        self._n_token_ids += len(ids)
-        return self._n_token_ids - len(ids) + gap
+        start = self.n_token_ids + 1 if self.token_parts else 0
+        self.token_parts.append((ids, tokens))
+        self.n_token_ids = start + len(ids)
+        return start
 
     def _add_chars(self, folded: str) -> int:
-        """Append a folded text (after a gap no n-gram crosses); where it starts."""
-        gap = 1 if self._char_parts else 0
-        self._char_parts.append(folded)
-        self._n_chars += gap + len(folded)
-        return self._n_chars - len(folded)
+        """Append a folded text (one position apart: no n-gram crosses); where it starts."""
+        start = self.n_chars + 1 if self.char_parts else 0
+        self.char_parts.append(folded)
+        self.n_chars = start + len(folded)
+        return start
 
     def _whole_lines(self, start: int, end: int) -> bool:
         text = self.text

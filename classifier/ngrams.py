@@ -128,28 +128,46 @@ def ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
 
 
 def stretch_counts(
-    columns: list[np.ndarray], min_n: int, n_features: int, starts: np.ndarray, ends: np.ndarray
+    columns: list[np.ndarray],
+    min_n: int,
+    n_features: int,
+    starts: Sequence[int],
+    ends: Sequence[int],
+    groups: Sequence[int] | None = None,
 ) -> Counts:
     """Per stretch ``[starts[k], ends[k])`` of positions, the n-grams that lie inside it.
 
     ``columns`` is per n the column (-1: none) of the n-gram at each position.
-    All stretches are counted with one sort of (stretch, column) keys: a page
-    and its units cost a handful of array operations, not a handful per unit.
+    The stretches are counted with array operations on (stretch, column) keys,
+    sorted in runs of stretches (``groups``: boundaries in stretch numbers, e.g.
+    a page and its units): a sort of a few thousand keys is several times faster
+    per key than one sort of a whole batch.
     """
     starts = np.asarray(starts, np.intp)
     ends = np.asarray(ends, np.intp)
     n_rows = len(starts)
     wide = n_rows * n_features >= np.iinfo(np.int32).max
     key_type = np.int64 if wide else np.int32
-    row_ids = np.arange(n_rows, dtype=key_type) * n_features
-    keys = []
-    for n, cols in enumerate(columns, min_n):
-        lengths = np.maximum(ends - n + 1 - starts, 0)
-        found = cols[ranges(starts, lengths)]
-        key = np.repeat(row_ids, lengths) + found
-        keys.append(key[found >= 0])
-    key = np.concatenate(keys) if keys else np.zeros(0, key_type)
-    key.sort()
+    # The n-grams of every stretch, stretch by stretch (so a group's keys are together).
+    sizes = [len(cols) for cols in columns]
+    flat = np.concatenate(columns) if columns else np.zeros(0, _COL)
+    first_of_n = np.cumsum([0, *sizes[:-1]])
+    ns = np.arange(min_n, min_n + len(columns))
+    lengths = np.maximum(ends[:, None] - ns + 1 - starts[:, None], 0)
+    found = flat[ranges((starts[:, None] + first_of_n).ravel(), lengths.ravel())]
+    per_row = lengths.sum(axis=1)
+    key = np.repeat(np.arange(n_rows, dtype=key_type) * n_features, per_row)
+    key += found
+    valid = found >= 0
+    key = key[valid]
+    if groups is None or len(groups) <= 2:
+        key.sort()
+    else:
+        kept_before = np.concatenate([[0], np.cumsum(valid)])
+        row_first = np.concatenate([[0], np.cumsum(per_row)])
+        bounds = kept_before[row_first[np.asarray(groups)]].tolist()
+        for a, b in pairwise(bounds):
+            key[a:b].sort()
     first = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]])) if len(key) else key
     counts = np.diff(np.append(first, len(key)))
     key = key[first]
@@ -242,10 +260,15 @@ class CharNgrams:
         return self.rows_of(columns, [start], [end]).row(0)
 
     def rows_of(
-        self, columns: list[np.ndarray], starts: Sequence[int], ends: Sequence[int]
+        self,
+        columns: list[np.ndarray],
+        starts: Sequence[int],
+        ends: Sequence[int],
+        groups: Sequence[int] | None = None,
     ) -> Rows:
-        """The rows of the stretches ``folded[starts[k]:ends[k]]``, from ``columns(folded)``."""
-        counts = stretch_counts(columns, self.min_n, self.n_features, starts, ends)
+        """The rows of the stretches ``folded[starts[k]:ends[k]]``, from ``columns(folded)``
+        (``groups``: see ``stretch_counts``)."""
+        counts = stretch_counts(columns, self.min_n, self.n_features, starts, ends, groups)
         return self._weights(counts)
 
     def row(self, text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -319,6 +342,21 @@ class WordNgrams:
                 out.append(np.fromiter(found, _COL))
         return out
 
+    def columns_of_parts(
+        self, parts: Sequence[tuple[np.ndarray, list[str] | None]]
+    ) -> list[np.ndarray]:
+        """``columns`` of several token sequences (ids, tokens or None if n <= 2) one after
+        the other, with one position between two of them that no n-gram crosses.
+        """
+        ids: list[np.ndarray] = []
+        tokens: list[str] = []
+        gap = np.full(1, -1, np.int64)
+        for k, (part_ids, part_tokens) in enumerate(parts):
+            ids.extend((gap, part_ids) if k else (part_ids,))
+            if self.max_n > 2:
+                tokens.extend(["\n", *part_tokens] if k else part_tokens)  # "\n": in no term
+        return self.columns(tokens, np.concatenate(ids) if ids else np.zeros(0, np.int64))
+
     def _bigram_columns(self, ids: np.ndarray) -> np.ndarray:
         if len(ids) < 2:
             return np.full(0, -1, _COL)
@@ -332,10 +370,15 @@ class WordNgrams:
         return self.rows_of(columns, [start], [end]).row(0)
 
     def rows_of(
-        self, columns: list[np.ndarray], starts: Sequence[int], ends: Sequence[int]
+        self,
+        columns: list[np.ndarray],
+        starts: Sequence[int],
+        ends: Sequence[int],
+        groups: Sequence[int] | None = None,
     ) -> Rows:
-        """The rows of the stretches ``tokens[starts[k]:ends[k]]``, from ``columns(tokens)``."""
-        counts = stretch_counts(columns, self.min_n, self.n_features, starts, ends)
+        """The rows of the stretches ``tokens[starts[k]:ends[k]]``, from ``columns(tokens)``
+        (``groups``: see ``stretch_counts``)."""
+        counts = stretch_counts(columns, self.min_n, self.n_features, starts, ends, groups)
         return self._weights(counts)
 
     def row(self, tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
