@@ -141,33 +141,34 @@ def stretch_counts(
     The stretches are counted with array operations on (stretch, column) keys,
     sorted in runs of stretches (``groups``: boundaries in stretch numbers, e.g.
     a page and its units): a sort of a few thousand keys is several times faster
-    per key than one sort of a whole batch.
+    per key than one sort of a whole batch, and the arrays stay in cache.
     """
-    starts = np.asarray(starts, np.intp)
-    ends = np.asarray(ends, np.intp)
+    starts = np.asarray(starts, np.intp).tolist()
+    ends = np.asarray(ends, np.intp).tolist()
     n_rows = len(starts)
     wide = n_rows * n_features >= np.iinfo(np.int32).max
     key_type = np.int64 if wide else np.int32
-    # The n-grams of every stretch, stretch by stretch (so a group's keys are together).
-    sizes = [len(cols) for cols in columns]
-    flat = np.concatenate(columns) if columns else np.zeros(0, _COL)
-    first_of_n = np.cumsum([0, *sizes[:-1]])
-    ns = np.arange(min_n, min_n + len(columns))
-    lengths = np.maximum(ends[:, None] - ns + 1 - starts[:, None], 0)
-    found = flat[ranges((starts[:, None] + first_of_n).ravel(), lengths.ravel())]
-    per_row = lengths.sum(axis=1)
-    key = np.repeat(np.arange(n_rows, dtype=key_type) * n_features, per_row)
-    key += found
-    valid = found >= 0
-    key = key[valid]
-    if groups is None or len(groups) <= 2:
-        key.sort()
-    else:
-        kept_before = np.concatenate([[0], np.cumsum(valid)])
-        row_first = np.concatenate([[0], np.cumsum(per_row)])
-        bounds = kept_before[row_first[np.asarray(groups)]].tolist()
-        for a, b in pairwise(bounds):
-            key[a:b].sort()
+    row_keys = np.arange(n_rows, dtype=key_type) * n_features
+    groups = [0, n_rows] if groups is None else np.asarray(groups).tolist()
+    by_n = list(enumerate(columns, min_n))
+    keys = []
+    for first, last in pairwise(groups):
+        # The group's n-grams, stretch by stretch: slices of the column arrays.
+        parts, sizes = [], []
+        for a, b in zip(starts[first:last], ends[first:last], strict=True):
+            size = 0
+            for n, cols in by_n:
+                part = cols[a : max(a, b - n + 1)]
+                parts.append(part)
+                size += len(part)
+            sizes.append(size)
+        if parts:
+            found = np.concatenate(parts)
+            key = np.repeat(row_keys[first:last], sizes) + found
+            key = key[found >= 0]
+            key.sort()
+            keys.append(key)
+    key = np.concatenate(keys) if keys else np.zeros(0, key_type)
     first = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]])) if len(key) else key
     counts = np.diff(np.append(first, len(key)))
     key = key[first]
