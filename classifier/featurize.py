@@ -41,13 +41,28 @@ __all__ = ["Featurized", "PageFeaturizer"]
 
 @dataclass
 class Featurized:
-    """A batch of pages: one feature row per page and per unit, and the evidence found."""
+    """A batch of pages: one feature row per page and per unit, and the evidence found.
 
-    pages: sparse.csr_matrix  # one row per document
-    units: sparse.csr_matrix  # the units of every document, in order
+    A unit that is its whole page has the page's row: ``rows`` holds each distinct
+    row once, so the model scores it once; ``pages`` and ``units`` are views by index.
+    """
+
+    rows: sparse.csr_matrix  # every distinct row of the batch
+    page_rows: np.ndarray  # per document, its row in ``rows``
+    unit_rows: np.ndarray  # the units of every document, in order
     doc_units: list[list[Block]]
     norms: list[Normalized]
     signals: list[list[Signal]]
+
+    @property
+    def pages(self) -> sparse.csr_matrix:
+        """One row per document."""
+        return _take_rows(self.rows, self.page_rows)
+
+    @property
+    def units(self) -> sparse.csr_matrix:
+        """One row per unit, the units of every document in order."""
+        return _take_rows(self.rows, self.unit_rows)
 
 
 def _normalized_position(norm: Normalized, pos: int) -> int:
@@ -103,10 +118,10 @@ class PageFeaturizer:
             doc_units.append(us)
             pages.append(page)
             first += len(page.rows)
-        distinct = self._matrix(pages)
         return Featurized(
-            _take_rows(distinct, page_rows),
-            _take_rows(distinct, unit_rows),
+            self._matrix(pages),
+            np.array(page_rows, np.intp),
+            np.array(unit_rows, np.intp),
             doc_units,
             [page.norm for page in pages],
             [page.signals for page in pages],
@@ -171,11 +186,11 @@ def _bases(lengths: list[int]) -> list[int]:
     return np.cumsum([0] + [n + 1 for n in lengths[:-1]], dtype=np.intp)
 
 
-def _take_rows(matrix: sparse.csr_matrix, rows: list[int]) -> sparse.csr_matrix:
-    """``matrix[rows]`` (a page's unit often is the whole page: one row, used twice)."""
-    if not rows:
+def _take_rows(matrix: sparse.csr_matrix, rows: np.ndarray) -> sparse.csr_matrix:
+    """``matrix[rows]``."""
+    if not len(rows):
         return sparse.csr_matrix((0, matrix.shape[1]))
-    if rows == list(range(matrix.shape[0])):
+    if np.array_equal(rows, np.arange(matrix.shape[0])):
         return matrix
     return matrix[rows]
 
