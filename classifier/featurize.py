@@ -183,7 +183,9 @@ class PageFeaturizer:
 
 def _bases(lengths: list[int]) -> list[int]:
     """Where each of several sequences starts when they are laid end to end, one gap apart."""
-    return np.cumsum([0] + [n + 1 for n in lengths[:-1]], dtype=np.intp)
+    bases = np.zeros(len(lengths), np.intp)
+    np.cumsum(np.array(lengths[:-1], np.intp) + 1, out=bases[1:])
+    return bases
 
 
 def _take_rows(matrix: sparse.csr_matrix, rows: np.ndarray) -> sparse.csr_matrix:

@@ -57,6 +57,12 @@ def test_a_batch_gives_what_each_page_gives_alone(scorer):
             np.testing.assert_array_equal(a.data, b.data)  # the same bits
 
 
+def test_an_empty_batch_has_no_rows(scorer):
+    got = PageFeaturizer(scorer.model.text_model).featurize([])
+    assert got.pages.shape[0] == got.units.shape[0] == 0
+    assert len(scorer.solicitation_scores([])) == 0
+
+
 def test_stretches_counted_in_groups_equal_counted_alone():
     rng = np.random.default_rng(3)
     columns = [rng.integers(-1, 50, 300 - n + 1).astype(np.int32) for n in (1, 2, 3)]
