@@ -20,9 +20,9 @@ segmented and searched for signals once:
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import compress
 
 import numpy as np
 from scipy import sparse
@@ -31,7 +31,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from classifier.document import Block, Document, units
 from classifier.linear import LinearHead
 from classifier.model import SignalFeatures, TextNormalizer, vectorizers
-from classifier.ngrams import CharNgrams, WordNgrams, fold_whitespace
+from classifier.ngrams import CharNgrams, Rows, WordNgrams, fold_whitespace, ranges
 from classifier.normalize import Normalized, normalize
 from classifier.signals import CODES, Signal, detect_signals
 from classifier.tokenize import JiebaTokenizer
@@ -41,13 +41,28 @@ __all__ = ["Featurized", "PageFeaturizer"]
 
 @dataclass
 class Featurized:
-    """A batch of pages: one feature row per page and per unit, and the evidence found."""
+    """A batch of pages: one feature row per page and per unit, and the evidence found.
 
-    pages: sparse.csr_matrix  # one row per document
-    units: sparse.csr_matrix  # the units of every document, in order
+    A unit that is its whole page has the page's row: ``rows`` holds each distinct
+    row once, so the model scores it once; ``pages`` and ``units`` are views by index.
+    """
+
+    rows: sparse.csr_matrix  # every distinct row of the batch
+    page_rows: np.ndarray  # per document, its row in ``rows``
+    unit_rows: np.ndarray  # the units of every document, in order
     doc_units: list[list[Block]]
     norms: list[Normalized]
     signals: list[list[Signal]]
+
+    @property
+    def pages(self) -> sparse.csr_matrix:
+        """One row per document."""
+        return _take_rows(self.rows, self.page_rows)
+
+    @property
+    def units(self) -> sparse.csr_matrix:
+        """One row per unit, the units of every document in order."""
+        return _take_rows(self.rows, self.unit_rows)
 
 
 def _normalized_position(norm: Normalized, pos: int) -> int:
@@ -90,58 +105,106 @@ class PageFeaturizer:
         self.classes_ = self.head.classes_
 
     def featurize(self, docs: Sequence[Document]) -> Featurized:
-        page_rows: list[tuple[np.ndarray, np.ndarray]] = []
-        unit_rows: list[tuple[np.ndarray, np.ndarray]] = []
-        doc_units, norms, all_signals = [], [], []
+        pages: list[_Page] = []
+        page_rows: list[int] = []  # per document, its row in ``pages``' rows, in order
+        unit_rows: list[int] = []
+        doc_units = []
+        first = 0
         for doc in docs:
             page = _Page(self, normalize(doc.text))
-            page_rows.append(page.row(0, len(page.text)))
+            page_rows.append(first + page.row(0, len(page.text)))
             us = units(doc)
-            unit_rows.extend(page.row(unit.start, unit.end, original=True) for unit in us)
+            unit_rows.extend(first + page.row(unit.start, unit.end, original=True) for unit in us)
             doc_units.append(us)
-            norms.append(page.norm)
-            all_signals.append(page.signals)
+            pages.append(page)
+            first += len(page.rows)
         return Featurized(
-            self._matrix(page_rows), self._matrix(unit_rows), doc_units, norms, all_signals
+            self._matrix(pages),
+            np.array(page_rows, np.intp),
+            np.array(unit_rows, np.intp),
+            doc_units,
+            [page.norm for page in pages],
+            [page.signals for page in pages],
         )
 
     def predict_proba(self, rows: sparse.csr_matrix) -> np.ndarray:
         return self.head.predict_proba(rows)
 
-    def _row(
-        self,
-        words: tuple[np.ndarray, np.ndarray],
-        chars: tuple[np.ndarray, np.ndarray],
-        signal_counts: dict[str, int],
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """[words | chars | log(1 + signal counts)] as one sparse row (sorted columns)."""
-        word_cols, word_values = words
-        char_cols, char_values = chars
-        codes = [code for code in CODES if signal_counts.get(code)]
-        signal_cols = np.fromiter((self._signal_col[c] for c in codes), np.int64, len(codes))
-        signal_values = np.log1p(np.fromiter((signal_counts[c] for c in codes), np.float64))
-        cols = np.concatenate([word_cols, char_cols + self._char_offset, signal_cols])
-        values = np.concatenate([word_values, char_values, signal_values])
-        return cols, values
+    def _matrix(self, pages: list[_Page]) -> sparse.csr_matrix:
+        """Every page's rows, [words | chars | log(1 + signal counts)], as one CSR matrix.
 
-    def _matrix(self, rows: list[tuple[np.ndarray, np.ndarray]]) -> sparse.csr_matrix:
-        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-        indptr[1:] = np.cumsum([len(cols) for cols, _ in rows])
-        if rows:
-            indices = np.concatenate([cols for cols, _ in rows])
-            data = np.concatenate([values for _, values in rows])
-        else:
-            indices, data = np.zeros(0, np.int64), np.zeros(0)
-        return sparse.csr_matrix(
-            (data, indices.astype(np.int32), indptr.astype(np.int32)),
-            shape=(len(rows), self.n_features),
-        )
+        The batch's characters and tokens are looked up at once, each page's rows
+        counted with one sort, and the three parts laid side by side, row by row.
+        """
+        signal_counts = [counts for page in pages for *_, counts in page.rows]
+        per_page = [len(page.rows) for page in pages]
+        groups = np.cumsum([0, *per_page])
+        # (char start, char end, token start, token end) of every row, in batch positions
+        spans = np.array([row[:4] for page in pages for row in page.rows], np.intp).reshape(-1, 4)
+        spans[:, :2] += np.repeat(_bases([page.n_chars for page in pages]), per_page)[:, None]
+        spans[:, 2:] += np.repeat(_bases([page.n_token_ids for page in pages]), per_page)[:, None]
+        char_parts = [part for page in pages for part in page.char_parts]
+        columns = self._chars.columns_of_parts(char_parts)
+        c = self._chars.rows_of(columns, spans[:, 0], spans[:, 1], groups)
+        token_parts = [part for page in pages for part in page.token_parts]
+        columns = self._words.columns_of_parts(token_parts)
+        w = self._words.rows_of(columns, spans[:, 2], spans[:, 3], groups)
+        s = self._signal_rows(signal_counts)
+        n_rows = len(signal_counts)
+        lengths = [np.diff(part.indptr) for part in (w, c, s)]
+        indptr = np.zeros(n_rows + 1, np.int64)
+        np.cumsum(lengths[0] + lengths[1] + lengths[2], out=indptr[1:])
+        indices = np.empty(indptr[-1], np.int32)
+        data = np.empty(indptr[-1], np.float64)
+        before = indptr[:-1].copy()  # where each row's next part goes
+        for part, offset, n in zip((w, c, s), (0, self._char_offset, 0), lengths, strict=True):
+            at = ranges(before, n)
+            indices[at] = part.cols + offset
+            data[at] = part.values
+            before += n
+        shape = (n_rows, self.n_features)
+        return sparse.csr_matrix((data, indices, indptr.astype(np.int32)), shape)
+
+    def _signal_rows(self, signal_counts: list[dict[str, int]]) -> Rows:
+        """The signal part of every row: log(1 + spans) per code present, in ``CODES`` order."""
+        cols: list[int] = []
+        counts: list[int] = []
+        lengths = []
+        for found in signal_counts:
+            codes = [code for code in CODES if found.get(code)]
+            cols.extend(self._signal_col[c] for c in codes)
+            counts.extend(found[c] for c in codes)
+            lengths.append(len(codes))
+        indptr = np.zeros(len(signal_counts) + 1, np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        values = np.log1p(np.array(counts, np.float64))
+        return Rows(indptr, np.array(cols, np.int64), values)
+
+
+def _bases(lengths: list[int]) -> list[int]:
+    """Where each of several sequences starts when they are laid end to end, one gap apart."""
+    bases = np.zeros(len(lengths), np.intp)
+    np.cumsum(np.array(lengths[:-1], np.intp) + 1, out=bases[1:])
+    return bases
+
+
+def _take_rows(matrix: sparse.csr_matrix, rows: np.ndarray) -> sparse.csr_matrix:
+    """``matrix[rows]``."""
+    if not len(rows):
+        return sparse.csr_matrix((0, matrix.shape[1]))
+    if np.array_equal(rows, np.arange(matrix.shape[0])):
+        return matrix
+    return matrix[rows]
 
 
 class _Page:
     """One normalised page: its tokens, n-gram columns and signals, computed once.
 
-    The row of any stretch of whole lines is then made of slices of them.
+    The rows of the page and of its units are stretches of them. ``rows`` holds
+    each distinct row once, as (character stretch, token stretch, signal counts);
+    a stretch the page's own analysis cannot give (no builder makes those) is
+    analysed alone and appended to the page's characters or tokens, after a gap
+    no n-gram crosses.
     """
 
     def __init__(self, featurizer: PageFeaturizer, norm: Normalized) -> None:
@@ -149,15 +212,24 @@ class _Page:
         self.norm = norm
         self.text = norm.text
         self.signals = detect_signals(norm)
-        self.tokens, self.starts = featurizer._tokenizer.with_offsets(self.text)
-        self.word_columns = featurizer._words.columns(self.tokens)
+        pieces, self.starts, keep = featurizer._tokenizer.pieces(self.text)
+        self.n_tokens = len(self.starts)
+        # The page's tokens (ids, and the tokens if n-grams are longer than 2), then any
+        # stretch tokenised alone; positions count one between parts (``columns_of_parts``).
+        self.token_parts: list[tuple[np.ndarray, list[str] | None]] = []
+        self.n_token_ids = 0
+        self._add_tokens(pieces, keep)
         folded, self.folded_at = fold_whitespace(self.text)
         self.folded_len = len(folded)
-        self.char_columns = featurizer._chars.columns(folded)
-        self._rows: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self.char_parts: list[str] = []  # the folded page, then any stretch folded alone
+        self.n_chars = 0
+        self._add_chars(folded)
+        self.rows: list[tuple[int, int, int, int, dict[str, int]]] = []
+        self._index: dict[tuple, int] = {}
 
-    def row(self, start: int, end: int, original: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """The row of normalised ``text[start:end]`` (original offsets if ``original``).
+    def row(self, start: int, end: int, original: bool = False) -> int:
+        """The row (its index in ``rows``) of normalised ``text[start:end]`` (original offsets if
+        ``original``).
 
         Signal counts of a part are those of its own text (the page's if it is all of it).
         """
@@ -171,35 +243,53 @@ class _Page:
             signal_counts = _signal_counts(self.signals)
         # Most short pages are one unit spanning the whole text: its row is the page's.
         key = (start, end, tuple(signal_counts.items()))
-        row = self._rows.get(key)
-        if row is None:
-            row = self.f._row(self._words(start, end), self._chars(start, end), signal_counts)
-            self._rows[key] = row
-        return row
+        k = self._index.get(key)
+        if k is None:
+            k = self._index[key] = len(self.rows)
+            self.rows.append((*self._chars(start, end), *self._words(start, end), signal_counts))
+        return k
+
+    def _add_tokens(self, pieces: list[str], keep: np.ndarray) -> int:
+        """Append tokens (one position apart: no n-gram crosses); where they start."""
+        words = self.f._words
+        ids = words.ids(pieces)[keep]
+        tokens = list(compress(pieces, keep)) if words.max_n > 2 else None
+        start = self.n_token_ids + 1 if self.token_parts else 0
+        self.token_parts.append((ids, tokens))
+        self.n_token_ids = start + len(ids)
+        return start
+
+    def _add_chars(self, folded: str) -> int:
+        """Append a folded text (one position apart: no n-gram crosses); where it starts."""
+        start = self.n_chars + 1 if self.char_parts else 0
+        self.char_parts.append(folded)
+        self.n_chars = start + len(folded)
+        return start
 
     def _whole_lines(self, start: int, end: int) -> bool:
         text = self.text
         return (start == 0 or text[start - 1] == "\n") and (end == len(text) or text[end] == "\n")
 
-    def _words(self, start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
-        words = self.f._words
+    def _words(self, start: int, end: int) -> tuple[int, int]:
         if start == 0 and end == len(self.text):
-            return words.row_of(self.word_columns, 0, len(self.tokens))
+            return 0, self.n_tokens
         if self._whole_lines(start, end):  # neither jieba nor normalisation crosses a line
-            i, j = bisect_left(self.starts, start), bisect_left(self.starts, end)
-            return words.row_of(self.word_columns, i, j)
-        return words.row(self.f._tokenizer(self.text[start:end]))  # no builder makes these
+            return int(np.searchsorted(self.starts, start)), int(np.searchsorted(self.starts, end))
+        tokens = self.f._tokenizer(self.text[start:end])  # no builder makes these
+        first = self._add_tokens(tokens, np.ones(len(tokens), bool))
+        return first, first + len(tokens)
 
-    def _chars(self, start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
-        chars, text = self.f._chars, self.text
+    def _chars(self, start: int, end: int) -> tuple[int, int]:
+        text = self.text
         if start == 0 and end == len(text):
-            return chars.row_of(self.char_columns, 0, self.folded_len)
+            return 0, self.folded_len
         if end > start and not text[start].isspace() and not text[end - 1].isspace():
             # A stretch with no whitespace at its edges folds as it does inside the page.
             at = self.folded_at
-            a, b = (start, end) if at is None else (int(at[start]), int(at[end - 1]) + 1)
-            return chars.row_of(self.char_columns, a, b)
-        return chars.row(text[start:end])
+            return (start, end) if at is None else (int(at[start]), int(at[end - 1]) + 1)
+        folded = fold_whitespace(text[start:end])[0]
+        first = self._add_chars(folded)
+        return first, first + len(folded)
 
 
 def _signal_counts(signals: list[Signal]) -> dict[str, int]:

@@ -3,21 +3,34 @@
 scikit-learn builds every n-gram as a string and looks it up in the vocabulary
 with a ``try``/``except`` per miss; that was about 60% of scoring time. Here
 character n-grams are packed into integers (21 bits per code point) and looked
-up all at once with ``numpy.searchsorted``; word n-grams cost one ``dict.get``
-per token or token pair. Counting, sublinear tf, idf and the l2 norm are the
-vectorizer's own, so the values match ``vectorizer.transform`` (tests check it).
+up all at once in a hash table (``classifier.intmap``); word n-grams cost one
+``dict.get`` per token, and token pairs are looked up as packed integers too.
+Counting, sublinear tf, idf and the l2 norm are the vectorizer's own, so the
+values match ``vectorizer.transform`` (tests check it).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from itertools import repeat
+from itertools import pairwise, repeat
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-__all__ = ["CharNgrams", "WordNgrams", "fold_whitespace", "tfidf_values"]
+from classifier.intmap import IntMap
+
+__all__ = [
+    "CharNgrams",
+    "Counts",
+    "Rows",
+    "WordNgrams",
+    "fold_whitespace",
+    "ranges",
+    "stretch_counts",
+    "tfidf_values",
+]
 
 #: scikit-learn's whitespace folding before character n-grams (``_VectorizerMixin``).
 _WHITE_SPACES = re.compile(r"\s\s+")
@@ -59,32 +72,110 @@ class _Weights:
         self.idf = np.asarray(vectorizer.idf_, dtype=np.float64) if vectorizer.use_idf else None
         self.l2 = vectorizer.norm == "l2"
 
-    def __call__(self, cols: np.ndarray, counts: np.ndarray) -> np.ndarray:
-        return tfidf_values(cols, counts, self.idf, self.sublinear, self.l2)
+    def __call__(self, rows: Counts) -> Rows:
+        return Rows(rows.indptr, rows.cols, tfidf_values(rows, self.idf, self.sublinear, self.l2))
 
 
-def tfidf_values(
-    cols: np.ndarray, counts: np.ndarray, idf: np.ndarray | None, sublinear: bool, l2: bool
-) -> np.ndarray:
-    """TF-IDF values of one row, in ``TfidfTransformer.transform``'s order of operations."""
-    values = counts.astype(np.float64)
+class Counts(NamedTuple):
+    """Rows of n-gram counts, CSR-like: row k is ``cols[indptr[k]:indptr[k + 1]]`` (sorted)."""
+
+    indptr: np.ndarray
+    cols: np.ndarray
+    counts: np.ndarray
+
+
+class Rows(NamedTuple):
+    """Rows of TF-IDF values, CSR-like as ``Counts``."""
+
+    indptr: np.ndarray
+    cols: np.ndarray
+    values: np.ndarray
+
+    def row(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        a, b = self.indptr[k], self.indptr[k + 1]
+        return self.cols[a:b].astype(np.int64), self.values[a:b]
+
+
+def tfidf_values(rows: Counts, idf: np.ndarray | None, sublinear: bool, l2: bool) -> np.ndarray:
+    """TF-IDF values of every row, in ``TfidfTransformer.transform``'s order of operations.
+
+    The l2 norm is one ``np.dot`` per row, as it was computed row by row: the
+    same summation, so the same last bits.
+    """
+    values = rows.counts.astype(np.float64)
     if sublinear:
         np.log(values, out=values)
         values += 1.0
     if idf is not None:
-        values *= idf[cols]
+        values *= idf[rows.cols]
     if l2 and len(values):
-        norm = np.sqrt(np.dot(values, values))
-        if norm:
-            values /= norm
+        bounds = rows.indptr.tolist()
+        dot = np.dot
+        norms = np.array([dot(values[a:b], values[a:b]) for a, b in pairwise(bounds)], np.float64)
+        np.sqrt(norms, out=norms)
+        norms[norms == 0] = 1.0
+        values /= np.repeat(norms, np.diff(rows.indptr))
     return values
 
 
-def _unique_counts(cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    if not len(cols):
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    uniq, counts = np.unique(cols, return_counts=True)
-    return uniq.astype(np.int64, copy=False), counts
+def ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """``concatenate([arange(s, s + n) for s, n in zip(starts, lengths)])``, without the loop."""
+    total = int(lengths.sum())
+    if not total:
+        return np.zeros(0, np.intp)
+    offsets = np.cumsum(lengths) - lengths
+    return np.arange(total, dtype=np.intp) + np.repeat(starts - offsets, lengths)
+
+
+def stretch_counts(
+    columns: list[np.ndarray],
+    min_n: int,
+    n_features: int,
+    starts: Sequence[int],
+    ends: Sequence[int],
+    groups: Sequence[int] | None = None,
+) -> Counts:
+    """Per stretch ``[starts[k], ends[k])`` of positions, the n-grams that lie inside it.
+
+    ``columns`` is per n the column (-1: none) of the n-gram at each position.
+    The stretches are counted with array operations on (stretch, column) keys,
+    sorted in runs of stretches (``groups``: boundaries in stretch numbers, e.g.
+    a page and its units): a sort of a few thousand keys is several times faster
+    per key than one sort of a whole batch, and the arrays stay in cache.
+    """
+    starts = np.asarray(starts, np.intp).tolist()
+    ends = np.asarray(ends, np.intp).tolist()
+    n_rows = len(starts)
+    wide = n_rows * n_features >= np.iinfo(np.int32).max
+    key_type = np.int64 if wide else np.int32
+    row_keys = np.arange(n_rows, dtype=key_type) * n_features
+    groups = [0, n_rows] if groups is None else np.asarray(groups).tolist()
+    by_n = list(enumerate(columns, min_n))
+    keys = []
+    for first, last in pairwise(groups):
+        # The group's n-grams, stretch by stretch: slices of the column arrays.
+        parts, sizes = [], []
+        for a, b in zip(starts[first:last], ends[first:last], strict=True):
+            size = 0
+            for n, cols in by_n:
+                part = cols[a : max(a, b - n + 1)]
+                parts.append(part)
+                size += len(part)
+            sizes.append(size)
+        if parts:
+            found = np.concatenate(parts)
+            key = np.repeat(row_keys[first:last], sizes) + found
+            key = key[found >= 0]
+            key.sort()
+            keys.append(key)
+    key = np.concatenate(keys) if keys else np.zeros(0, key_type)
+    first = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]])) if len(key) else key
+    counts = np.diff(np.append(first, len(key)))
+    key = key[first]
+    rows = key // n_features
+    indptr = np.zeros(n_rows + 1, np.int64)
+    np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
+    return Counts(indptr, (key - rows * n_features).astype(_COL), counts)
 
 
 def _code_points(text: str) -> np.ndarray:
@@ -105,19 +196,13 @@ class CharNgrams:
         cols = np.fromiter(vectorizer.vocabulary_.values(), np.int64, len(terms))
         keys = self._term_keys(terms)
         lens = np.fromiter(map(len, terms), np.int64, len(terms))
-        # Per n, the sorted keys of the n-grams of that length (smaller searches); for
-        # n = 1 a table indexed by code point + 1 (its last entry: -1, none).
-        self._keys: dict[int, np.ndarray] = {}
-        self._cols: dict[int, np.ndarray] = {}
-        for n in range(self.min_n, self.max_n + 1):
-            of_n = lens == n
-            order = np.argsort(keys[of_n], kind="stable")
-            self._keys[n] = keys[of_n][order]
-            self._cols[n] = cols[of_n][order].astype(_COL)
+        # Per n, a map from the packed n-gram to its column; for n = 1 a table
+        # indexed by code point + 1 (its last entry: -1, none).
+        self._maps = {n: IntMap(keys[lens == n], cols[lens == n]) for n in range(2, self.max_n + 1)}
         if self.min_n == 1:
-            single = self._keys[1]
+            single = keys[lens == 1]
             self._single = np.full(int(single.max()) + 2 if len(single) else 1, -1, _COL)
-            self._single[single] = self._cols[1]
+            self._single[single] = cols[lens == 1]
         self.n_features = len(terms)
         _check_width(self.n_features)
         self._weights = _Weights(vectorizer)
@@ -143,30 +228,49 @@ class CharNgrams:
         ``folded`` is already whitespace-folded (``fold_whitespace``); the rows of
         the text and of any stretch of it are then slices of these arrays.
         """
-        c = _code_points(folded)
+        return self._columns(_code_points(folded))
+
+    def columns_of_parts(self, parts: Sequence[str]) -> list[np.ndarray]:
+        """``columns`` of the folded texts one after the other, with one position between
+        two of them that no n-gram crosses (part k starts after ``len(part) + 1`` per part before).
+        """
+        points = [_code_points(part) for part in parts]
+        if len(points) > 1:
+            gap = np.zeros(1, np.int64)  # code point + 1 = 0: no character
+            points = [p for k, part in enumerate(points) for p in ((gap, part) if k else (part,))]
+        return self._columns(np.concatenate(points) if points else np.zeros(0, np.int64))
+
+    def _columns(self, c: np.ndarray) -> list[np.ndarray]:
         out = []
         for n in range(self.min_n, self.max_n + 1):
-            keys = self._keys[n]
-            if len(c) < n or not len(keys):
-                out.append(np.full(max(len(c) - n + 1, 0), -1, _COL))
-                continue
-            if n == 1:
+            if len(c) < n:
+                out.append(np.full(0, -1, _COL))
+            elif n == 1:
                 out.append(self._single[np.minimum(c, len(self._single) - 1)])
-                continue
-            key = c[: len(c) - n + 1].copy()
-            for j in range(1, n):
-                key = (key << _BITS) | c[j : len(c) - n + 1 + j]
-            pos = np.searchsorted(keys, key)
-            pos[pos == len(keys)] = 0
-            out.append(np.where(keys[pos] == key, self._cols[n][pos], -1))
+            else:
+                key = c[: len(c) - n + 1].copy()
+                for j in range(1, n):
+                    key = (key << _BITS) | c[j : len(c) - n + 1 + j]
+                out.append(self._maps[n].get(key))
         return out
 
     def row_of(
         self, columns: list[np.ndarray], start: int, end: int
     ) -> tuple[np.ndarray, np.ndarray]:
         """The row of ``folded[start:end]``, from ``columns(folded)``."""
-        cols, counts = _slice_counts(columns, self.min_n, start, end)
-        return cols, self._weights(cols, counts)
+        return self.rows_of(columns, [start], [end]).row(0)
+
+    def rows_of(
+        self,
+        columns: list[np.ndarray],
+        starts: Sequence[int],
+        ends: Sequence[int],
+        groups: Sequence[int] | None = None,
+    ) -> Rows:
+        """The rows of the stretches ``folded[starts[k]:ends[k]]``, from ``columns(folded)``
+        (``groups``: see ``stretch_counts``)."""
+        counts = stretch_counts(columns, self.min_n, self.n_features, starts, ends, groups)
+        return self._weights(counts)
 
     def row(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(sorted columns, TF-IDF values): the row ``vectorizer.transform([text])`` gives."""
@@ -210,16 +314,23 @@ class WordNgrams:
         for i, col in unigrams:
             self._unigram_col[i] = col
         keys = np.array([a * self._n_ids + b for a, b, _ in pairs], np.int64)
-        order = np.argsort(keys, kind="stable")
-        self._pair_keys = keys[order]
-        self._pair_cols = np.array([c for _, _, c in pairs], _COL)[order]
+        self._pairs = IntMap(keys, np.array([c for _, _, c in pairs], _COL))
 
-    def columns(self, tokens: Sequence[str]) -> list[np.ndarray]:
+    def ids(self, tokens: Sequence[str]) -> np.ndarray:
+        """Every token's id (-1: in no term); whitespace is never in a term."""
+        return np.fromiter(map(self._ids.get, tokens, repeat(-1)), np.int64, len(tokens))
+
+    def columns(
+        self, tokens: Sequence[str] | None, ids: np.ndarray | None = None
+    ) -> list[np.ndarray]:
         """Per n, the column (-1: none) of the n-gram starting at each token.
 
-        N-grams are the tokens joined by spaces, as scikit-learn joins them.
+        N-grams are the tokens joined by spaces, as scikit-learn joins them. Given
+        their ``ids``, the tokens themselves are needed for n > 2 only; an id -1
+        between two texts keeps n-grams from crossing (for n > 2, a token "\\n").
         """
-        ids = np.fromiter(map(self._ids.get, tokens, repeat(-1)), np.int64, len(tokens))
+        if ids is None:
+            ids = self.ids(tokens)
         out = []
         for n in range(self.min_n, self.max_n + 1):
             if n == 1:
@@ -232,35 +343,48 @@ class WordNgrams:
                 out.append(np.fromiter(found, _COL))
         return out
 
+    def columns_of_parts(
+        self, parts: Sequence[tuple[np.ndarray, list[str] | None]]
+    ) -> list[np.ndarray]:
+        """``columns`` of several token sequences (ids, tokens or None if n <= 2) one after
+        the other, with one position between two of them that no n-gram crosses.
+        """
+        ids: list[np.ndarray] = []
+        tokens: list[str] = []
+        gap = np.full(1, -1, np.int64)
+        for k, (part_ids, part_tokens) in enumerate(parts):
+            ids.extend((gap, part_ids) if k else (part_ids,))
+            if self.max_n > 2:
+                tokens.extend(["\n", *part_tokens] if k else part_tokens)  # "\n": in no term
+        return self.columns(tokens, np.concatenate(ids) if ids else np.zeros(0, np.int64))
+
     def _bigram_columns(self, ids: np.ndarray) -> np.ndarray:
-        if len(ids) < 2 or not len(self._pair_keys):
-            return np.full(max(len(ids) - 1, 0), -1, _COL)
+        if len(ids) < 2:
+            return np.full(0, -1, _COL)
         a, b = ids[:-1], ids[1:]
-        known = (a >= 0) & (b >= 0)
-        key = np.where(known, a * self._n_ids + b, -1)
-        pos = np.searchsorted(self._pair_keys, key)
-        pos[pos == len(self._pair_keys)] = 0
-        return np.where(known & (self._pair_keys[pos] == key), self._pair_cols[pos], -1)
+        return self._pairs.get(np.where((a >= 0) & (b >= 0), a * self._n_ids + b, -1))
 
     def row_of(
         self, columns: list[np.ndarray], start: int, end: int
     ) -> tuple[np.ndarray, np.ndarray]:
         """The row of ``tokens[start:end]``, from ``columns(tokens)``."""
-        cols, counts = _slice_counts(columns, self.min_n, start, end)
-        return cols, self._weights(cols, counts)
+        return self.rows_of(columns, [start], [end]).row(0)
+
+    def rows_of(
+        self,
+        columns: list[np.ndarray],
+        starts: Sequence[int],
+        ends: Sequence[int],
+        groups: Sequence[int] | None = None,
+    ) -> Rows:
+        """The rows of the stretches ``tokens[starts[k]:ends[k]]``, from ``columns(tokens)``
+        (``groups``: see ``stretch_counts``)."""
+        counts = stretch_counts(columns, self.min_n, self.n_features, starts, ends, groups)
+        return self._weights(counts)
 
     def row(self, tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """(sorted columns, TF-IDF values) of the n-grams of ``tokens``."""
         return self.row_of(self.columns(tokens), 0, len(tokens))
-
-
-def _slice_counts(
-    columns: list[np.ndarray], min_n: int, start: int, end: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """(sorted columns, counts) of the n-grams that lie inside positions [start, end)."""
-    parts = [cols[start : max(start, end - n + 1)] for n, cols in enumerate(columns, min_n)]
-    found = np.concatenate(parts) if parts else np.zeros(0, _COL)
-    return _unique_counts(found[found >= 0])
 
 
 def fold_whitespace(text: str) -> tuple[str, np.ndarray | None]:

@@ -320,7 +320,7 @@ class Scorer:
                         )
                     ],
                     "blocks": self._top_blocks(scores.unit_ps[i], scores.doc_units[i]),
-                    "terms": self._top_terms(featurized.pages, i),
+                    "terms": self._top_terms(featurized.rows, int(featurized.page_rows[i])),
                     "model": self.version,
                 }
             )
@@ -341,7 +341,7 @@ class Scorer:
         ]
 
     def _top_terms(self, rows, i: int) -> list[dict]:
-        """The features that pushed page ``i`` most towards solicitation (value x weight).
+        """The features that pushed row ``i`` (a page) most towards solicitation (value x weight).
 
         ``rows`` is CSR; its row is read off the arrays (scipy's row indexing costs more).
         Only positive contributions are shown, and only the largest ``TOP_TERMS`` of

@@ -8,10 +8,10 @@ Domain words (``data/dictionaries/domain_words.txt``) are added so that 卡密,
 
 from __future__ import annotations
 
-from itertools import accumulate, compress
-from operator import not_
+from itertools import compress
 from pathlib import Path
 
+import numpy as np
 import rjieba
 
 DOMAIN_WORDS_FILE = (
@@ -47,17 +47,24 @@ class JiebaTokenizer:
         return [t for t in self._engine().cut(text, False) if not t.isspace()]
 
     def with_offsets(self, text: str) -> tuple[list[str], list[int]]:
-        """The same tokens and where each starts in ``text``.
+        """The same tokens and where each starts in ``text``."""
+        pieces, starts, keep = self.pieces(text)
+        return list(compress(pieces, keep)), starts.tolist()
 
-        Tokens tile the text (whitespace included), so offsets are running sums of
-        their lengths; a scorer slices one page's tokens into its blocks with them.
+    def pieces(self, text: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """jieba's pieces of ``text`` (whitespace too), where each token starts, which are tokens.
+
+        Pieces tile the text, so offsets are running sums of their lengths; a
+        scorer slices one page's tokens into its blocks with them.
         """
         pieces = self._engine().cut(text, False)
-        keep = list(map(not_, map(str.isspace, pieces)))
-        starts = list(compress(accumulate(map(len, pieces), initial=0), keep))
-        if sum(map(len, pieces)) != len(text):
+        lengths = np.fromiter(map(len, pieces), np.int64, len(pieces))
+        keep = np.fromiter(map(str.isspace, pieces), bool, len(pieces))
+        np.logical_not(keep, out=keep)
+        ends = np.cumsum(lengths)
+        if (int(ends[-1]) if len(ends) else 0) != len(text):
             raise ValueError("segmentation does not cover the text")
-        return list(compress(pieces, keep)), starts
+        return pieces, (ends - lengths)[keep], keep
 
     def __getstate__(self) -> dict:
         return {"words": self.words}

@@ -118,14 +118,21 @@ class PageScores:
         return self.featurized.doc_units
 
 
-def score_units(featurizer: PageFeaturizer, featurized: Featurized, col: int) -> list[np.ndarray]:
-    """P(solicitation) of every scoring unit, split per page.
+def score_units(
+    featurizer: PageFeaturizer,
+    featurized: Featurized,
+    col: int,
+    proba: np.ndarray | None = None,
+) -> list[np.ndarray]:
+    """P(solicitation) of every scoring unit, split per page (``proba``: of ``featurized.rows``,
+    if already computed).
 
     Training and scoring both come through here (``page_scores``), so the
     aggregator is trained on exactly the unit scores it sees at scoring time.
     """
-    flat = featurized.units
-    flat_p = featurizer.predict_proba(flat)[:, col] if flat.shape[0] else np.zeros(0)
+    if proba is None:
+        proba = _row_proba(featurizer, featurized)
+    flat_p = proba[featurized.unit_rows, col]
     unit_ps, k = [], 0
     for us in featurized.doc_units:
         unit_ps.append(flat_p[k : k + len(us)])
@@ -134,10 +141,19 @@ def score_units(featurizer: PageFeaturizer, featurized: Featurized, col: int) ->
 
 
 def page_scores(featurizer: PageFeaturizer, docs: list[Document], col: int) -> PageScores:
-    """Page class probabilities and unit scores, each page analysed once."""
+    """Page class probabilities and unit scores, each page analysed once and each
+    distinct row (a one-unit page's unit is the page) scored once."""
     featurized = featurizer.featurize(docs)
-    page_proba = featurizer.predict_proba(featurized.pages)
-    return PageScores(page_proba, score_units(featurizer, featurized, col), featurized)
+    proba = _row_proba(featurizer, featurized)
+    unit_ps = score_units(featurizer, featurized, col, proba)
+    return PageScores(proba[featurized.page_rows], unit_ps, featurized)
+
+
+def _row_proba(featurizer: PageFeaturizer, featurized: Featurized) -> np.ndarray:
+    rows = featurized.rows
+    if rows.shape[0]:
+        return featurizer.predict_proba(rows)
+    return np.zeros((0, len(featurizer.classes_)))
 
 
 def aggregator_inputs(scores: PageScores, col: int) -> np.ndarray:
