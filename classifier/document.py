@@ -102,21 +102,36 @@ def _links(page) -> tuple[Link, ...]:
     """The page's contact links (QQ, WeChat, phone, payment, …), each placed at its anchor text.
 
     Anchors come in document order, as the text does, so each anchor's text is
-    looked for from where the previous one was found (then from the start).
+    looked for from where the previous one was found (then from the start). The
+    page text may break an anchor over lines ("在线⏎客服" for ``<a>在线<br>客服</a>``);
+    the link's ``text`` is then what the page text holds there.
     """
     out: list[Link] = []
     cursor = 0
     for item in page.contact_links:
-        text = item.get("text") or ""
-        start = page.text.find(text, cursor) if text else -1
-        if start < 0 and text:
-            start = page.text.find(text)
-        if start < 0:
-            out.append(Link(item["url"], text))
+        anchor = item.get("text") or ""
+        found = _find_anchor(page.text, anchor, cursor) if anchor.strip() else None
+        if found is None:
+            out.append(Link(item["url"], anchor))
             continue
-        out.append(Link(item["url"], text, start, start + len(text)))
-        cursor = start + len(text)
+        start, end = found
+        out.append(Link(item["url"], page.text[start:end], start, end))
+        cursor = end
     return tuple(out)
+
+
+def _find_anchor(text: str, anchor: str, cursor: int) -> tuple[int, int] | None:
+    """Where ``anchor`` is in ``text`` (from ``cursor``, then from the start), whitespace aside."""
+    for at in (cursor, 0):
+        start = text.find(anchor, at)
+        if start >= 0:
+            return start, start + len(anchor)
+    loose = re.compile(r"\s*".join(map(re.escape, "".join(anchor.split()))))
+    for at in (cursor, 0):
+        match = loose.search(text, at)
+        if match:
+            return match.span()
+    return None
 
 
 def document(text: str | None = None, html: str | None = None, url: str | None = None) -> Document:

@@ -240,7 +240,7 @@ class Scorer:
         pass gives its features, its units' features, its signals and its terms.
         """
         scores = page_scores(self._featurizer, docs, self._col)
-        final = self._aggregator.predict_proba(aggregator_inputs(scores, self._col))[:, 1]
+        final = self._aggregator.predict_proba(aggregator_inputs(scores, self._col, docs))[:, 1]
         return final, scores
 
     def score(

@@ -20,6 +20,7 @@ import importlib.metadata
 import logging
 import math
 import time
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,9 +32,11 @@ from sklearn.metrics import average_precision_score, brier_score_loss, log_loss,
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.pipeline import Pipeline
 
-from classifier.document import Block, Document, from_html
+from classifier.contacts import link_contact
+from classifier.document import Block, Document, Link, from_html
 from classifier.featurize import Featurized, PageFeaturizer
 from classifier.model import SEED, build_pipeline
+from classifier.signals import Signal
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +46,7 @@ REVIEW_RECALL = 0.98
 BLOCK_PRECISION = 0.99
 FOLDS = 5
 #: Bump when the training recipe changes: it is part of the model version.
-RECIPE = "page+units/logreg-agg/v2-nested,site-calibrated"
+RECIPE = "page+units/logreg-agg/v3-nested,site-calibrated,widgets-need-handles"
 
 
 @dataclass
@@ -72,14 +75,31 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
-def aggregate_features(page_p: float, unit_ps: np.ndarray, unit_places: list[str]) -> np.ndarray:
+#: Signals that put a handle in a unit: a way to reach or pay a person.
+HANDLE_CODES = ("contact_handle", "contact_only", "off_platform_payment")
+
+
+def aggregate_features(
+    page_p: float,
+    unit_ps: np.ndarray,
+    unit_places: list[str],
+    unit_handles: list[bool] | None = None,
+) -> np.ndarray:
     """[logit page score, logit best unit score, one-hot place of the best unit,
     logit best unit score per place of it] (``AGGREGATOR_FEATURES`` names them).
 
     The per-place slopes let a footer's score count for more or less than an
     article's; a candidate aggregator that does without them sees them zeroed.
+
+    A floating widget without a handle (``unit_handles``: a contact or payment
+    handle, or a contact link, in the unit) is never the best unit: it is a
+    back-to-top button, a share bar or a subscribe box. The corpus' widgets mostly
+    solicit, so the aggregator learnt the widget place as evidence, and a short
+    informational article with a "返回顶部" button was blocked.
     """
-    best = int(np.argmax(unit_ps)) if len(unit_ps) else -1
+    handles = [True] * len(unit_ps) if unit_handles is None else unit_handles
+    candidates = [k for k, place in enumerate(unit_places) if place != "widget" or handles[k]]
+    best = max(candidates, key=lambda k: (unit_ps[k], -k)) if candidates else -1
     best_p = float(unit_ps[best]) if best >= 0 else page_p
     place = unit_places[best] if best >= 0 else "body"
     onehot = [1.0 if place == p else 0.0 for p in PLACES]
@@ -88,6 +108,25 @@ def aggregate_features(page_p: float, unit_ps: np.ndarray, unit_places: list[str
         [float(_logit(np.array(page_p))), best_logit, *onehot, *(best_logit * h for h in onehot)],
         dtype=float,
     )
+
+
+def unit_handles(units: list[Block], signals: list[Signal], links: tuple[Link, ...]) -> list[bool]:
+    """Whether each unit holds a handle: a span of ``HANDLE_CODES`` or a contact link's anchor."""
+    starts = sorted(
+        [sp.start for s in signals if s.code in HANDLE_CODES for sp in s.spans]
+        + [link.start for link in links if link.start >= 0 and _is_handle_link(link.url)]
+    )
+
+    def holds(unit: Block) -> bool:
+        k = bisect_left(starts, unit.start)
+        return k < len(starts) and starts[k] < unit.end
+
+    return [holds(u) for u in units]
+
+
+def _is_handle_link(url: str) -> bool:
+    found = link_contact(url)
+    return found is not None and found[0] != "url"
 
 
 AGGREGATOR_FEATURES = (
@@ -156,13 +195,19 @@ def _row_proba(featurizer: PageFeaturizer, featurized: Featurized) -> np.ndarray
     return np.zeros((0, len(featurizer.classes_)))
 
 
-def aggregator_inputs(scores: PageScores, col: int) -> np.ndarray:
+def aggregator_inputs(scores: PageScores, col: int, docs: list[Document]) -> np.ndarray:
     """The aggregator's rows (``aggregate_features``) of a batch of scored pages.
 
     Training's out-of-fold rows and the scorer's rows are made here alike.
     """
+    featurized = scores.featurized
     rows = [
-        aggregate_features(scores.page_proba[i, col], unit_ps, [u.place for u in units])
+        aggregate_features(
+            scores.page_proba[i, col],
+            unit_ps,
+            [u.place for u in units],
+            unit_handles(units, featurized.signals[i], docs[i].links),
+        )
         for i, (unit_ps, units) in enumerate(zip(scores.unit_ps, scores.doc_units, strict=True))
     ]
     return np.vstack(rows) if rows else np.zeros((0, len(AGGREGATOR_FEATURES)))
@@ -326,7 +371,7 @@ def train(examples: list[Example], folds: int = FOLDS, version: str | None = Non
         )
         col = solicitation_column(model)
         scores = page_scores(PageFeaturizer(model), [docs[i] for i in test_idx], col)
-        agg_x[test_idx] = aggregator_inputs(scores, col)
+        agg_x[test_idx] = aggregator_inputs(scores, col, [docs[i] for i in test_idx])
         page_oof[test_idx] = scores.page_proba[:, col]
         log.info("fold %d/%d done (%.1f s)", fold + 1, folds, time.perf_counter() - started)
 

@@ -180,3 +180,17 @@ def test_scoring_html_reports_link_contacts_at_their_anchor_text(scorer):
     unplaced = [c["start"] for c in contacts].index(-1)
     assert all(c["start"] == -1 for c in contacts[unplaced:])
     assert all(a["start"] <= b["start"] for a, b in pairwise(contacts[:unplaced]))
+
+
+def test_an_anchor_broken_over_lines_is_placed_at_the_text_the_page_shows():
+    """``<a>在线<br>客服</a>``: the page text reads "在线⏎客服", the anchor "在线客服"."""
+    html = (
+        "<html><body><main><p>京东E卡回收说明。</p></main>"
+        '<div class="kefu-float"><a href="http://wpa.qq.com/msgrd?v=3&uin=2750193846">'
+        "在线<br>客服</a></div></body></html>"
+    )
+    doc = from_html(html, URL)
+    (link,) = doc.links
+    assert link.start >= 0
+    assert doc.text[link.start : link.end] == link.text
+    assert "".join(link.text.split()) == "在线客服"

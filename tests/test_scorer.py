@@ -70,6 +70,28 @@ def test_article_with_a_soliciting_footer_is_a_solicitation_and_points_at_the_fo
     assert "hs_8899" in text[top["start"] : top["end"]]
 
 
+@pytest.mark.parametrize(
+    "widget",
+    [
+        '<div class="backtop">返回顶部</div>',
+        '<div class="kefu-float">在线客服 工作时间 9:00-18:00 点击咨询</div>',
+        '<div class="popup">订阅本站资讯 每周一期</div>',
+    ],
+)
+def test_an_article_with_a_harmless_floating_widget_passes(scorer: Scorer, widget: str):
+    """Where a block sits is no evidence by itself: a back-to-top button is no solicitation.
+
+    A short article, so that the widget is the page's best-scoring unit.
+    """
+    article = (
+        "<p>" + "话费充值卡是运营商发行的预付费凭证，可以在营业厅和官方渠道充值。" * 3 + "</p>"
+    )
+    page = f"<html><body><main><h1>话费充值卡使用说明</h1>{article}</main>{widget}</body></html>"
+    result = scorer.score(html=page)
+    assert result["blocks"][0]["place"] == "widget"
+    assert result["suggestion"] == "pass", result["score"]
+
+
 def test_anti_fraud_warning_that_quotes_the_scam_passes(scorer: Scorer):
     warning = (
         "警惕“加微信高价回收话费”骗局！近期有不法分子在网上发布“话费卡高价回收，加微信秒结”的广告，"

@@ -21,6 +21,7 @@ from classifier.training import (
     fit_aggregator,
     fit_text_model,
     nested_aggregator_oof,
+    unit_handles,
 )
 
 
@@ -49,6 +50,32 @@ def test_features_are_named_and_the_best_unit_sets_the_place() -> None:
     assert sum(named[f"place:{p}"] for p in PLACES) == 1.0
     assert named["best_unit@footer"] == pytest.approx(np.log(0.9 / 0.1))
     assert named["best_unit@main"] == 0.0
+
+
+def test_a_widget_without_a_handle_is_never_the_best_unit() -> None:
+    """A back-to-top button outscoring a bland article must not lend the page its place."""
+    units = np.array([0.04, 0.07])
+    plain = aggregate_features(0.002, units, ["main", "widget"], [False, False])
+    named = dict(zip(AGGREGATOR_FEATURES, plain, strict=True))
+    assert named["place:main"] == 1.0
+    assert named["best_unit"] == pytest.approx(np.log(0.04 / 0.96))
+    held = aggregate_features(0.002, units, ["main", "widget"], [False, True])
+    assert dict(zip(AGGREGATOR_FEATURES, held, strict=True))["place:widget"] == 1.0
+
+
+def test_units_hold_the_handles_of_their_signals_and_contact_links() -> None:
+    from classifier.document import Block, Link
+    from classifier.signals import Signal, Span
+
+    units = [Block("main", 0, 10), Block("widget", 10, 14), Block("footer", 14, 30)]
+    signals = [
+        Signal("contact_handle", [Span(16, 22, "hs8899")]),
+        Signal("urgency", [Span(2, 4, "")]),
+    ]
+    qq = Link("http://wpa.qq.com/msgrd?v=3&uin=2750193846", "在线客服", 10, 14)
+    share = Link("https://example.cn/share", "分享", 2, 4)
+    assert unit_handles(units, signals, (qq, share)) == [False, True, True]
+    assert unit_handles(units, [], (Link(qq.url, "在线客服"),)) == [False, False, False]
 
 
 def test_a_page_without_units_uses_its_page_score() -> None:
