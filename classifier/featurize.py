@@ -65,18 +65,6 @@ class Featurized:
         return _take_rows(self.rows, self.unit_rows)
 
 
-def _normalized_position(norm: Normalized, pos: int) -> int:
-    """The first normalised index whose character comes from original ``pos`` or later."""
-    lo, hi = 0, len(norm.text)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if norm.span(mid, mid + 1)[0] < pos:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
 class PageFeaturizer:
     """The fitted pipeline's features for pages and units, and its class probabilities."""
 
@@ -237,8 +225,8 @@ class _Page:
             whole = start == 0 and end == len(self.norm.original)
             signals = self.signals if whole else detect_signals(self.norm.lines(start, end))
             signal_counts = _signal_counts(signals)
-            start = _normalized_position(self.norm, start)
-            end = _normalized_position(self.norm, end)
+            start = self.norm.position(start)
+            end = self.norm.position(end)
         else:
             signal_counts = _signal_counts(self.signals)
         # Most short pages are one unit spanning the whole text: its row is the page's.

@@ -184,7 +184,33 @@ def _code_points(text: str) -> np.ndarray:
     return raw.astype(np.int64) + 1
 
 
-class CharNgrams:
+class _Ngrams:
+    """Rows of stretches of a text (characters or tokens) from its n-gram columns."""
+
+    min_n: int
+    n_features: int
+    _weights: _Weights
+
+    def row_of(
+        self, columns: list[np.ndarray], start: int, end: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The row of positions ``[start, end)``, from ``columns(...)``."""
+        return self.rows_of(columns, [start], [end]).row(0)
+
+    def rows_of(
+        self,
+        columns: list[np.ndarray],
+        starts: Sequence[int],
+        ends: Sequence[int],
+        groups: Sequence[int] | None = None,
+    ) -> Rows:
+        """The rows of positions ``[starts[k], ends[k])``, from ``columns(...)``
+        (``groups``: see ``stretch_counts``)."""
+        counts = stretch_counts(columns, self.min_n, self.n_features, starts, ends, groups)
+        return self._weights(counts)
+
+
+class CharNgrams(_Ngrams):
     """Character n-gram TF-IDF rows (``analyzer="char"``, n up to 3) of a fitted vectorizer."""
 
     def __init__(self, vectorizer: TfidfVectorizer) -> None:
@@ -254,31 +280,13 @@ class CharNgrams:
                 out.append(self._maps[n].get(key))
         return out
 
-    def row_of(
-        self, columns: list[np.ndarray], start: int, end: int
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """The row of ``folded[start:end]``, from ``columns(folded)``."""
-        return self.rows_of(columns, [start], [end]).row(0)
-
-    def rows_of(
-        self,
-        columns: list[np.ndarray],
-        starts: Sequence[int],
-        ends: Sequence[int],
-        groups: Sequence[int] | None = None,
-    ) -> Rows:
-        """The rows of the stretches ``folded[starts[k]:ends[k]]``, from ``columns(folded)``
-        (``groups``: see ``stretch_counts``)."""
-        counts = stretch_counts(columns, self.min_n, self.n_features, starts, ends, groups)
-        return self._weights(counts)
-
     def row(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(sorted columns, TF-IDF values): the row ``vectorizer.transform([text])`` gives."""
         folded = fold_whitespace(text)[0]
         return self.row_of(self.columns(folded), 0, len(folded))
 
 
-class WordNgrams:
+class WordNgrams(_Ngrams):
     """Word n-gram TF-IDF rows of a fitted vectorizer, from already made tokens."""
 
     def __init__(self, vectorizer: TfidfVectorizer) -> None:
@@ -363,24 +371,6 @@ class WordNgrams:
             return np.full(0, -1, _COL)
         a, b = ids[:-1], ids[1:]
         return self._pairs.get(np.where((a >= 0) & (b >= 0), a * self._n_ids + b, -1))
-
-    def row_of(
-        self, columns: list[np.ndarray], start: int, end: int
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """The row of ``tokens[start:end]``, from ``columns(tokens)``."""
-        return self.rows_of(columns, [start], [end]).row(0)
-
-    def rows_of(
-        self,
-        columns: list[np.ndarray],
-        starts: Sequence[int],
-        ends: Sequence[int],
-        groups: Sequence[int] | None = None,
-    ) -> Rows:
-        """The rows of the stretches ``tokens[starts[k]:ends[k]]``, from ``columns(tokens)``
-        (``groups``: see ``stretch_counts``)."""
-        counts = stretch_counts(columns, self.min_n, self.n_features, starts, ends, groups)
-        return self._weights(counts)
 
     def row(self, tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """(sorted columns, TF-IDF values) of the n-grams of ``tokens``."""

@@ -434,12 +434,12 @@ class Normalized:
         )
         if not whole_lines:
             return normalize(original[start:end])
-        i, j = self._position(start), self._position(end)
+        i, j = self.position(start), self.position(end)
         if i == j:  # nothing left: the empty text's single point is the end
             return normalize(original[start:end])
         return _Lines(self, start, end, i, j)
 
-    def _position(self, pos: int) -> int:
+    def position(self, pos: int) -> int:
         """The first normalised index whose character comes from original ``pos`` or later."""
         if not self._maps:
             return pos
