@@ -17,11 +17,10 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from sklearn.base import BaseEstimator, clone
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
-from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.pipeline import Pipeline
 
 from classifier import tuning
-from classifier.model import SEED, build_pipeline
+from classifier.model import build_pipeline, fold_splitter
 
 log = logging.getLogger(__name__)
 
@@ -70,14 +69,6 @@ class CVReport:
         return "\n".join(lines)
 
 
-def _splitter(folds: int, grouped: bool):
-    return (
-        StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=SEED)
-        if grouped
-        else StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED)
-    )
-
-
 def out_of_fold(
     texts: list[str],
     labels: list[str],
@@ -89,7 +80,7 @@ def out_of_fold(
     y = np.asarray(labels)
     classes = sorted(set(labels))
     model = pipeline if pipeline is not None else build_pipeline()
-    splitter = _splitter(folds, groups is not None)
+    splitter = fold_splitter(folds, groups is not None)
     proba = np.zeros((len(texts), len(classes)))
     seconds = []
     texts_arr = np.asarray(texts, dtype=object)
@@ -124,7 +115,7 @@ def tuned_out_of_fold(
     predicted = np.empty(len(texts), dtype=y.dtype)
     seconds, chosen = [], []
     texts_arr = np.asarray(texts, dtype=object)
-    for train, test in _splitter(folds, groups is not None).split(texts_arr, y, groups):
+    for train, test in fold_splitter(folds, groups is not None).split(texts_arr, y, groups):
         started = time.perf_counter()
         features = clone(model.named_steps["features"])
         X_train = features.fit_transform(list(texts_arr[train]))

@@ -17,6 +17,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from classifier.normalize import normalize
@@ -24,6 +25,13 @@ from classifier.signals import CODES, detect_signals
 from classifier.tokenize import JiebaTokenizer, read_words
 
 SEED = 0
+
+
+def fold_splitter(folds: int, grouped: bool) -> StratifiedKFold | StratifiedGroupKFold:
+    """Stratified, shuffled with ``SEED``; grouped (a site never on both sides) if ``grouped``."""
+    if grouped:
+        return StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=SEED)
+    return StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED)
 
 
 class TextNormalizer(TransformerMixin, BaseEstimator):

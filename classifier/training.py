@@ -29,13 +29,12 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, brier_score_loss, log_loss, roc_auc_score
-from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.pipeline import Pipeline
 
 from classifier.contacts import link_contact
 from classifier.document import Block, Document, Link, from_html
 from classifier.featurize import Featurized, PageFeaturizer
-from classifier.model import SEED, build_pipeline
+from classifier.model import SEED, build_pipeline, fold_splitter
 from classifier.signals import Signal
 
 log = logging.getLogger(__name__)
@@ -230,17 +229,11 @@ def fit_text_model(
     params = model.get_params()
     if groups is None or "classifier__cv" not in params or len(set(groups)) < 2 * CALIBRATION_FOLDS:
         return model.fit(texts, labels)
-    inner = StratifiedGroupKFold(n_splits=CALIBRATION_FOLDS, shuffle=True, random_state=SEED)
+    inner = fold_splitter(CALIBRATION_FOLDS, grouped=True)
     model.set_params(classifier__cv=list(inner.split(texts, labels, groups)))
     model.fit(texts, labels)
     model.set_params(classifier__cv=params["classifier__cv"])
     return model
-
-
-def _splitter(groups: list[str] | None, folds: int):
-    if groups is not None:
-        return StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=SEED)
-    return StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED)
 
 
 def choose_thresholds(y: np.ndarray, scores: np.ndarray) -> dict[str, float]:
@@ -308,7 +301,7 @@ def _aggregator_oof(
     x: np.ndarray, y: np.ndarray, groups: list[str] | None, folds: int, choice: AggregatorChoice
 ) -> np.ndarray:
     scores = np.zeros(len(y))
-    for train_idx, test_idx in _splitter(groups, folds).split(x, y, groups):
+    for train_idx, test_idx in fold_splitter(folds, groups is not None).split(x, y, groups):
         agg = fit_aggregator(x[train_idx], y[train_idx], choice)
         scores[test_idx] = agg.predict_proba(_masked(x[test_idx], choice.features))[:, 1]
     return scores
@@ -342,7 +335,7 @@ def nested_aggregator_oof(
     """
     scores = np.zeros(len(y))
     choices = []
-    for train_idx, test_idx in _splitter(groups, folds).split(x, y, groups):
+    for train_idx, test_idx in fold_splitter(folds, groups is not None).split(x, y, groups):
         inner_groups = [groups[i] for i in train_idx] if groups is not None else None
         choice = choose_aggregator(x[train_idx], y[train_idx], inner_groups, folds)
         agg = fit_aggregator(x[train_idx], y[train_idx], choice)
@@ -361,7 +354,7 @@ def train(examples: list[Example], folds: int = FOLDS, version: str | None = Non
     base = build_pipeline()
     agg_x = np.zeros((len(docs), len(AGGREGATOR_FEATURES)))
     page_oof = np.zeros(len(docs))
-    splitter = _splitter(groups, folds)
+    splitter = fold_splitter(folds, groups is not None)
     for fold, (train_idx, test_idx) in enumerate(splitter.split(docs, labels, groups)):
         model = fit_text_model(
             base,

@@ -27,10 +27,9 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
-from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.svm import LinearSVC
 
-from classifier.model import SEED
+from classifier.model import SEED, fold_splitter
 
 log = logging.getLogger(__name__)
 
@@ -71,11 +70,7 @@ def select(
     Pooling the inner predictions before scoring keeps a class with a few dozen
     rows from swinging the score of one small inner fold.
     """
-    splitter = (
-        StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=SEED)
-        if groups is not None
-        else StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED)
-    )
+    splitter = fold_splitter(folds, groups is not None)
     splits = list(splitter.split(np.zeros(len(y)), y, groups))
     labels = sorted(set(y.tolist()))
     scores = []

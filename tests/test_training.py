@@ -9,13 +9,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from classifier.model import build_pipeline
+from classifier.model import build_pipeline, fold_splitter
 from classifier.training import (
     AGGREGATOR_COLUMNS,
     AGGREGATOR_FEATURES,
     PLACES,
     AggregatorChoice,
-    _splitter,
     aggregate_features,
     choose_aggregator,
     fit_aggregator,
@@ -103,7 +102,7 @@ def test_nested_choice_never_sees_its_outer_test_fold() -> None:
     assert len(choices) == 5
     assert np.all((scores > 0) & (scores < 1))
     k = 2
-    test = list(_splitter(groups, 5).split(x, y, groups))[k][1]
+    test = list(fold_splitter(5, grouped=True).split(x, y, groups))[k][1]
     scrambled = x.copy()
     scrambled[test] = np.random.default_rng(k).permutation(scrambled[test], axis=0)
     scrambled_scores, scrambled_choices = nested_aggregator_oof(scrambled, y, groups)
