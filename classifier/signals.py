@@ -101,7 +101,7 @@ _CONTACT_CALL = re.compile(
     + r"|添加|联系(?!方式)|咨询|私聊|私信|私我|找我|找老板|扫码|扫一扫|详聊|来撩|滴滴|戳我"
     r"|打电话|致电|拨打|电联|备注|发给我|发过来|发我|直接发|报价|在线交谈|发起会话|问价|询价|call|搜索|打(?=\d)"
     # a buyer's offer next to a handle is the call: "长期收 … 电话 138…", "价格好说"
-    r"|长期收|大量收|高价收|都收|急收|现收|收购|回收|收卡|收q币|收各类|量大价优|量大从优|价格好|面议|给价|找他|找老|在线|留言|发到|发给|直接加|加个|加一下|加下"
+    r"|长期收|大量收|高价收|都收|急收|现收|收购|回收|收卡|收q币|收各类|收各种|收所有|量大价优|量大从优|价格好|面议|给价|找他|找老|在线|留言|发到|发给|直接加|加个|加一下|加下"
 )
 #: On a site with its own order flow, a handle still solicits when the flow needs it:
 #: "提交后请务必添加客服微信确认订单，否则订单作废" moves the trade to a person.
@@ -128,7 +128,9 @@ _SHOP_BEFORE = re.compile(r"(?:店里的|店铺|门店|商家)\Z")
 _OFF_PLATFORM = re.compile(
     r"扫码(?:付|支付|转|给|打款)|转账(?:到|给|至)|转(?:到|给)(?:我|老板|对方|本人)|直接转账|先转账|"
     + _each("微信|支付宝|银行卡", "转账(?!记录)")
-    + r"|收款码(?<!店里的收款码)(?<!店铺收款码)(?<!门店收款码)(?<!商家收款码)"
+    # "扫描下方二维码付款": a code to pay, not a code to add (``_QR_CONTACT``)
+    + r"|二维码(?:付款|支付|转账|打款)"
+    r"|收款码(?<!店里的收款码)(?<!店铺收款码)(?<!门店收款码)(?<!商家收款码)"
     r"|收款二维码|支付宝(?:账号|帐号)"
     r"|钱包地址|u地址|usdt|泰达币|trc-?20|erc-?20|"
     + _each("走|收|换|结|付", "u(?![a-z])")
@@ -795,7 +797,7 @@ def _detect(doc: _Text) -> Iterator[tuple[str, list[Span]]]:
 
     upfront = _upfront(text)
     above = _above_face(text)
-    yield "upfront_fee", _spans(doc, upfront)
+    yield "upfront_fee", _spans(doc, _outside_warnings(doc, upfront))
     yield "above_face_value", _spans(doc, above)
     urgency = _outside_warnings(doc, _found(doc.norm, _URGENCY))
     yield "urgency", _spans(doc, urgency)

@@ -137,6 +137,14 @@ POSITIVE: list[tuple[str, str, str, list[str] | None]] = [
     ("先付押金", "新客先付二十元押金防骗子", "upfront_fee", ["先付二十元押金"]),
     ("解冻费 alone", "账户被冻结，需缴纳解冻费", "upfront_fee", ["解冻费"]),
     ("激活费", "首次提现要交激活费", "upfront_fee", ["激活费"]),
+    (
+        "pay the code shown below",
+        "账户已冻结，扫描下方二维码付款后解冻",
+        "off_platform_payment",
+        ["二维码付款"],
+    ),
+    # a buyer's offer next to a handle is the call, however it names the cards
+    ("收各种卡 beside a handle", "收各种卡 油卡 京东卡\n微信：ka_shou_77", "contact_only", None),
     # above_face_value
     ("溢价", "京东E卡溢价回收", "above_face_value", ["溢价"]),
     ("100收101", "面值100收101，当天结", "above_face_value", ["100收101"]),
@@ -272,6 +280,7 @@ NEGATIVE: list[tuple[str, str, str]] = [
     # upfront_fee
     ("no fee", "本平台零手续费，不收任何押金", "upfront_fee"),
     ("fee table", "提现手续费为0.1%，最低一元", "upfront_fee"),
+    ("a warning naming the fee demand", "要求先付保证金的，一定是骗局", "upfront_fee"),
     # above_face_value
     ("95折", "京东E卡95折回收", "above_face_value"),
     ("98折 is below face value", "京东E卡98折回收", "above_face_value"),
