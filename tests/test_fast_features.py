@@ -218,6 +218,24 @@ def test_page_rows_and_probabilities_equal_the_pipelines(scorer, sites: list[Sit
     )
 
 
+def test_a_calibrated_svm_head_equals_the_pipelines_on_corpus_rows(sites: list[Site]):
+    """The SVM variant (``build_pipeline(linear="svc")``), fitted on corpus pages: the
+    head's probabilities of other pages' rows and of units are scikit-learn's."""
+    pages = [(s, p) for s in sites for p in s.pages]
+    fit, held = pages[0::2], pages[1::2]
+    texts = [from_html(p.read_text(), f"http://{s.id}.invalid{p.path}").text for s, p in fit]
+    pipeline = build_pipeline(linear="svc").fit(texts, [p.label for _, p in fit])
+    assert len(pipeline.classes_) == 3
+    docs = [from_html(p.read_text(), f"http://{s.id}.invalid{p.path}") for s, p in held[:60]]
+    rows = PageFeaturizer(pipeline).featurize(docs).rows
+    np.testing.assert_allclose(
+        LinearHead(pipeline.named_steps["classifier"]).predict_proba(rows),
+        pipeline.named_steps["classifier"].predict_proba(rows),
+        rtol=0,
+        atol=1e-9,
+    )
+
+
 def test_unit_rows_are_the_pipelines_rows_of_the_unit_texts(scorer, sites: list[Site]):
     """A unit's row is what the pipeline makes of the unit's text alone, signals included."""
     pipeline = scorer.model.text_model
