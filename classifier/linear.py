@@ -6,7 +6,11 @@ than the model's arithmetic on a whole batch. The coefficients of every
 calibration fold are stacked into one matrix, so a batch costs one sparse
 product, then the sigmoid calibration and the averaging scikit-learn does.
 Supported: ``LogisticRegression``, and ``CalibratedClassifierCV(method="sigmoid")``
-around it, the two shapes ``classifier.model.build_pipeline`` makes.
+around it or around ``LinearSVC``, the shapes ``classifier.model.build_pipeline``
+makes. Both estimators' ``decision_function`` is ``X @ coef_.T + intercept_``, one
+column per class (multinomial or one-vs-rest alike, in ``classes_`` order) or a
+single column for ``classes_[1]`` when binary; calibration only sees those columns.
+A bare ``LinearSVC`` has no probabilities and is refused.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from scipy import sparse
 from scipy.special import expit, softmax
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
+from sklearn.svm import LinearSVC
 
 __all__ = ["LinearHead"]
 
@@ -45,7 +50,7 @@ class LinearHead:
             first = 0
             for calibrated in classifier.calibrated_classifiers_:
                 est = calibrated.estimator
-                if not isinstance(est, LogisticRegression):
+                if not isinstance(est, LogisticRegression | LinearSVC):
                     raise ValueError(f"unsupported calibrated estimator {type(est).__name__}")
                 n_out = est.coef_.shape[0]
                 if n_out != len(calibrated.calibrators):

@@ -3,7 +3,8 @@
     [ normalise (NFKC, simplified, disguises undone)
         -> jieba word 1-2-gram TF-IDF | character 1-3-gram TF-IDF
     | named signal counts (contacts, off-platform payment, warnings, on-site flow ...) ]
-      -> logistic regression, probabilities calibrated (sigmoid, inner CV)
+      -> logistic regression (or a linear SVM, ``linear="svc"``),
+         probabilities calibrated (sigmoid, inner CV)
 
 Everything is a plain estimator with its parameters in ``get_params`` (no
 global state), so ``clone``, cross-validation and persistence work as usual.
@@ -19,12 +20,20 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.svm import LinearSVC
 
 from classifier.normalize import normalize
 from classifier.signals import CODES, detect_signals
 from classifier.tokenize import JiebaTokenizer, read_words
 
 SEED = 0
+
+#: The text model's linear classifiers and each one's default C. The SVM's C is the
+#: one a nested choice among 0.03 / 0.1 / 0.3 / 1 took in most outer folds
+#: (bench/linear_choice.py --nested); logistic regression stays the default, see
+#: docs/benchmarks.md, "Logistic regression or LinearSVC in the bundled model".
+LINEAR_C = {"logreg": 8.0, "svc": 0.1}
+LINEAR = "logreg"
 
 
 def fold_splitter(folds: int, grouped: bool) -> StratifiedKFold | StratifiedGroupKFold:
@@ -86,13 +95,33 @@ class SignalFeatures(TransformerMixin, BaseEstimator):
         return np.asarray([f"signal:{code}" for code in CODES], dtype=object)
 
 
+def linear_classifier(
+    linear: str = LINEAR, C: float | None = None
+) -> LogisticRegression | LinearSVC:
+    """The linear step, balanced class weights: ``"logreg"`` or ``"svc"`` (C: ``LINEAR_C``).
+
+    The SVM solves the dual: a few hundred pages against hundreds of thousands of
+    n-gram columns, where the dual is the small problem.
+    """
+    if linear not in LINEAR_C:
+        raise ValueError(f"unknown linear classifier {linear!r}; one of {sorted(LINEAR_C)}")
+    C = LINEAR_C[linear] if C is None else C
+    if linear == "svc":
+        return LinearSVC(C=C, class_weight="balanced", dual=True, max_iter=5000, random_state=SEED)
+    return LogisticRegression(C=C, max_iter=3000, class_weight="balanced", random_state=SEED)
+
+
 def build_pipeline(
     words: tuple[str, ...] | None = None,
-    C: float = 8.0,
+    C: float | None = None,
     calibrate: bool = True,
     max_features: int = 300_000,
+    linear: str = LINEAR,
 ) -> Pipeline:
-    """The default model; ``words`` are extra jieba words (default: the domain list)."""
+    """The default model; ``words`` are extra jieba words (default: the domain list).
+
+    ``linear`` and ``C`` choose the linear step (``linear_classifier``).
+    """
     tokenizer = JiebaTokenizer(read_words() if words is None else words)
     text_features = FeatureUnion(
         [
@@ -118,8 +147,8 @@ def build_pipeline(
             ("signals", SignalFeatures()),
         ]
     )
-    linear = LogisticRegression(C=C, max_iter=3000, class_weight="balanced", random_state=SEED)
-    classifier = CalibratedClassifierCV(linear, method="sigmoid", cv=3) if calibrate else linear
+    head = linear_classifier(linear, C)
+    classifier = CalibratedClassifierCV(head, method="sigmoid", cv=3) if calibrate else head
     return Pipeline([("features", features), ("classifier", classifier)])
 
 

@@ -34,7 +34,7 @@ from sklearn.pipeline import Pipeline
 from classifier.contacts import link_contact
 from classifier.document import Block, Document, Link, from_html
 from classifier.featurize import Featurized, PageFeaturizer
-from classifier.model import SEED, build_pipeline, fold_splitter
+from classifier.model import LINEAR, LINEAR_C, SEED, build_pipeline, fold_splitter
 from classifier.signals import Signal
 
 log = logging.getLogger(__name__)
@@ -344,14 +344,25 @@ def nested_aggregator_oof(
     return scores, choices
 
 
-def train(examples: list[Example], folds: int = FOLDS, version: str | None = None) -> PageModel:
-    """Fit the text model and the aggregator; thresholds and metrics out of fold."""
+def train(
+    examples: list[Example],
+    folds: int = FOLDS,
+    version: str | None = None,
+    linear: str = LINEAR,
+    C: float | None = None,
+) -> PageModel:
+    """Fit the text model and the aggregator; thresholds and metrics out of fold.
+
+    ``linear`` and ``C`` choose the text model's linear step (``build_pipeline``):
+    a variant is trained and carded exactly as the default, so the cards compare.
+    """
     started = time.perf_counter()
     docs = [e.doc for e in examples]
     labels = np.asarray([e.label for e in examples])
     groups = [e.group for e in examples]
     y = (labels == POSITIVE).astype(int)
-    base = build_pipeline()
+    base = build_pipeline(linear=linear, C=C)  # refuses an unknown ``linear``
+    C = LINEAR_C[linear] if C is None else C
     agg_x = np.zeros((len(docs), len(AGGREGATOR_FEATURES)))
     page_oof = np.zeros(len(docs))
     splitter = fold_splitter(folds, groups is not None)
@@ -380,6 +391,7 @@ def train(examples: list[Example], folds: int = FOLDS, version: str | None = Non
         "version": version or "unversioned",
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "recipe": RECIPE,
+        "text_model": {"linear": linear, "C": C},
         "thresholds": thresholds,
         "aggregator": {
             "features": choice.features,

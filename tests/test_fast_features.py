@@ -12,11 +12,17 @@ import pytest
 from scipy import sparse
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
+from sklearn.svm import LinearSVC
 
 from classifier.document import Document, document, from_html, units
 from classifier.featurize import PageFeaturizer
 from classifier.linear import LinearHead
-from classifier.model import CompactTfidfVectorizer, build_pipeline, vectorizers
+from classifier.model import (
+    CompactTfidfVectorizer,
+    build_pipeline,
+    linear_classifier,
+    vectorizers,
+)
 from classifier.ngrams import CharNgrams, WordNgrams, fold_whitespace
 from classifier.normalize import normalize
 from classifier.tokenize import JiebaTokenizer
@@ -131,13 +137,16 @@ def test_default_model_ngrams_equal_its_vectorizers(scorer, sites: list[Site]):
     assert_same_rows(words.transform(texts), [fast_words.row(words.tokenizer(t)) for t in texts])
 
 
-@pytest.mark.parametrize("calibrate", [True, False])
+@pytest.mark.parametrize(
+    ("linear", "calibrate"), [("logreg", True), ("logreg", False), ("svc", True)]
+)
 @pytest.mark.parametrize("classes", [2, 3])
-def test_linear_head_equals_predict_proba(calibrate: bool, classes: int):
+def test_linear_head_equals_predict_proba(linear: str, calibrate: bool, classes: int):
     texts, labels = toy_corpus(6)
     if classes == 3:  # a third class, so the multinomial / one-vs-rest paths run
         labels = ["platform" if i % 10 in (3, 8) else label for i, label in enumerate(labels)]
-    pipeline = build_pipeline(words=("秒结",), calibrate=calibrate).fit(texts, labels)
+    pipeline = build_pipeline(words=("秒结",), calibrate=calibrate, linear=linear)
+    pipeline.fit(texts, labels)
     x = pipeline.named_steps["features"].transform(texts + ODD_TEXTS)
     classifier = pipeline.named_steps["classifier"]
     expected = classifier.predict_proba(x)
@@ -149,8 +158,13 @@ def test_linear_head_equals_predict_proba(calibrate: bool, classes: int):
     np.testing.assert_allclose(head.predict_proba(x), expected, rtol=0, atol=1e-9)
 
 
-def test_linear_head_with_a_calibration_fold_that_saw_two_of_three_classes():
-    """Site-grouped calibration folds on a small corpus can leave a class out of one fold."""
+@pytest.mark.parametrize("linear", ["logreg", "svc"])
+def test_linear_head_with_a_calibration_fold_that_saw_two_of_three_classes(linear: str):
+    """Site-grouped calibration folds on a small corpus can leave a class out of one fold.
+
+    That fold's estimator is binary: one decision column, which scikit-learn
+    calibrates as its first class; the head pairs it the same way.
+    """
     texts, labels = toy_corpus(6)
     x = build_pipeline(words=()).named_steps["features"].fit_transform(texts)
     labels = np.asarray(labels)
@@ -162,7 +176,8 @@ def test_linear_head_with_a_calibration_fold_that_saw_two_of_three_classes():
         (rest[: len(rest) // 2], np.concatenate([rest[len(rest) // 2 :], np.flatnonzero(rare)])),
         (np.arange(len(labels))[::2], np.arange(len(labels))[1::2]),
     ]
-    classifier = CalibratedClassifierCV(LogisticRegression(), method="sigmoid", cv=folds)
+    estimator = linear_classifier(linear)
+    classifier = CalibratedClassifierCV(estimator, method="sigmoid", cv=folds)
     classifier.fit(x, labels)
     assert len(classifier.calibrated_classifiers_[0].estimator.classes_) == 2
     head = LinearHead(classifier)
@@ -179,6 +194,14 @@ def test_linear_head_refuses_other_calibration():
         LinearHead(isotonic.fit(x, labels))
 
 
+def test_linear_head_refuses_an_uncalibrated_svm():
+    """A bare LinearSVC has margins, not probabilities."""
+    texts, labels = toy_corpus(6)
+    x = build_pipeline(words=()).named_steps["features"].fit_transform(texts)
+    with pytest.raises(ValueError, match="unsupported"):
+        LinearHead(LinearSVC().fit(x, labels))
+
+
 def test_page_rows_and_probabilities_equal_the_pipelines(scorer, sites: list[Site]):
     pipeline = scorer.model.text_model
     docs = corpus_docs(sites) + [document(text=t) for t in ODD_TEXTS if t.strip()]
@@ -192,6 +215,24 @@ def test_page_rows_and_probabilities_equal_the_pipelines(scorer, sites: list[Sit
     np.testing.assert_allclose(got.pages.data, expected.data, rtol=0, atol=1e-12)
     np.testing.assert_allclose(
         featurizer.predict_proba(got.pages), pipeline.predict_proba(texts), rtol=0, atol=1e-9
+    )
+
+
+def test_a_calibrated_svm_head_equals_the_pipelines_on_corpus_rows(sites: list[Site]):
+    """The SVM variant (``build_pipeline(linear="svc")``), fitted on corpus pages: the
+    head's probabilities of other pages' rows and of units are scikit-learn's."""
+    pages = [(s, p) for s in sites for p in s.pages]
+    fit, held = pages[0::2], pages[1::2]
+    texts = [from_html(p.read_text(), f"http://{s.id}.invalid{p.path}").text for s, p in fit]
+    pipeline = build_pipeline(linear="svc").fit(texts, [p.label for _, p in fit])
+    assert len(pipeline.classes_) == 3
+    docs = [from_html(p.read_text(), f"http://{s.id}.invalid{p.path}") for s, p in held[:60]]
+    rows = PageFeaturizer(pipeline).featurize(docs).rows
+    np.testing.assert_allclose(
+        LinearHead(pipeline.named_steps["classifier"]).predict_proba(rows),
+        pipeline.named_steps["classifier"].predict_proba(rows),
+        rtol=0,
+        atol=1e-9,
     )
 
 

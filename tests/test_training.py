@@ -8,18 +8,23 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.svm import LinearSVC
 
-from classifier.model import build_pipeline, fold_splitter
+from classifier.document import document
+from classifier.model import LINEAR_C, build_pipeline, fold_splitter
 from classifier.training import (
     AGGREGATOR_COLUMNS,
     AGGREGATOR_FEATURES,
     PLACES,
     AggregatorChoice,
+    Example,
     aggregate_features,
     choose_aggregator,
     fit_aggregator,
     fit_text_model,
     nested_aggregator_oof,
+    train,
     unit_handles,
 )
 
@@ -110,10 +115,10 @@ def test_nested_choice_never_sees_its_outer_test_fold() -> None:
     assert not np.allclose(scrambled_scores[test], scores[test])
 
 
-def test_site_grouped_calibration_restores_the_plain_folds() -> None:
-    """The fitted text model keeps cv=3, so it clones, persists and refits as before."""
+def small_sites(sites: int = 8) -> tuple[list[str], list[str], list[str]]:
+    """Texts, labels and sites: six pages a site, every other one soliciting."""
     texts, labels, groups = [], [], []
-    for site in range(8):
+    for site in range(sites):
         for i in range(6):
             solicit = i % 2 == 0
             texts.append(
@@ -123,6 +128,12 @@ def test_site_grouped_calibration_restores_the_plain_folds() -> None:
             )
             labels.append("solicitation" if solicit else "informational")
             groups.append(f"s{site}")
+    return texts, labels, groups
+
+
+def test_site_grouped_calibration_restores_the_plain_folds() -> None:
+    """The fitted text model keeps cv=3, so it clones, persists and refits as before."""
+    texts, labels, groups = small_sites()
     labels_arr = np.asarray(labels)
     base = build_pipeline(words=())
     model = fit_text_model(base, texts, labels_arr, groups)
@@ -132,3 +143,25 @@ def test_site_grouped_calibration_restores_the_plain_folds() -> None:
     proba = model.predict_proba(["高价回收京东卡 加微信 kk99 秒结", "京东E卡的使用说明"])
     col = list(model.classes_).index("solicitation")
     assert proba[0, col] > proba[1, col]
+
+
+def test_train_fits_and_cards_the_linear_step_it_is_given() -> None:
+    texts, labels, groups = small_sites(10)
+    examples = [
+        Example(document(text=t), y, g) for t, y, g in zip(texts, labels, groups, strict=True)
+    ]
+    model = train(examples, folds=3, linear="svc")
+    calibrated = model.text_model.named_steps["classifier"].calibrated_classifiers_
+    assert all(isinstance(c.estimator, LinearSVC) for c in calibrated)
+    assert {c.estimator.C for c in calibrated} == {LINEAR_C["svc"]}
+    assert model.card["text_model"] == {"linear": "svc", "C": LINEAR_C["svc"]}
+
+
+def test_the_linear_step_is_chosen_by_name_and_c() -> None:
+    svc = build_pipeline(words=(), linear="svc").named_steps["classifier"].estimator
+    assert isinstance(svc, LinearSVC)
+    assert (svc.C, svc.class_weight) == (LINEAR_C["svc"], "balanced")
+    logreg = build_pipeline(words=(), C=2.0).named_steps["classifier"].estimator
+    assert isinstance(logreg, LogisticRegression) and logreg.C == 2.0
+    with pytest.raises(ValueError, match="unknown linear classifier"):
+        build_pipeline(words=(), linear="svm")
