@@ -264,8 +264,8 @@ class _Page:
         if self._whole_lines(start, end):  # neither jieba nor normalisation crosses a line
             if self._starts is None:
                 self._starts = token_starts(self._pieces, self._keep, len(self.text))
-            starts = self._starts
-            return int(np.searchsorted(starts, start)), int(np.searchsorted(starts, end))
+            first, last = np.searchsorted(self._starts, (start, end)).tolist()
+            return first, last
         tokens = self.f._tokenizer(self.text[start:end])  # no builder makes these
         words = self.f._words
         first = self._add_token_ids(words.ids(tokens), tokens if words.max_n > 2 else None)

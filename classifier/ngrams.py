@@ -185,7 +185,9 @@ def stretch_counts(
 def _code_points(text: str) -> np.ndarray:
     """Code point + 1 of every character (0 is left free to mean "no character")."""
     raw = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
-    return raw.astype(np.int64) + 1
+    points = raw.astype(np.int64)
+    points += 1
+    return points
 
 
 class _Ngrams:
@@ -264,11 +266,11 @@ class CharNgrams(_Ngrams):
         """``columns`` of the folded texts one after the other, with one position between
         two of them that no n-gram crosses (part k starts after ``len(part) + 1`` per part before).
         """
-        points = [_code_points(part) for part in parts]
-        if len(points) > 1:
-            gap = np.zeros(1, np.int64)  # code point + 1 = 0: no character
-            points = [p for k, part in enumerate(points) for p in ((gap, part) if k else (part,))]
-        return self._columns(np.concatenate(points) if points else np.zeros(0, np.int64))
+        c = _code_points("\0".join(parts))  # one encoding for the batch
+        if len(parts) > 1:
+            lengths = np.fromiter(map(len, parts), np.intp, len(parts))
+            c[np.cumsum(lengths[:-1] + 1) - 1] = 0  # the gaps: code point + 1 = 0, no character
+        return self._columns(c)
 
     def _columns(self, c: np.ndarray) -> list[np.ndarray]:
         out = []
