@@ -17,7 +17,6 @@ import logging
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +27,6 @@ from classifier.document import Document, InputRejected, document
 from classifier.featurize import PageFeaturizer
 from classifier.linear import LinearHead
 from classifier.model import class_weights, feature_names
-from classifier.ngrams import ranges
 from classifier.training import (
     POSITIVE,
     PageModel,
@@ -196,7 +194,7 @@ class Scorer:
         self.card = model.card
         self.thresholds = dict(model.thresholds)
         self._col = solicitation_column(model.text_model)
-        self._names = [str(name) for name in feature_names(model.text_model)]
+        self._names = feature_names(model.text_model)
         self._weights = class_weights(model.text_model, POSITIVE)
         # The fitted models' arithmetic without scikit-learn's per-call overhead
         # (equal values: tests/test_fast_features.py).
@@ -301,7 +299,6 @@ class Scorer:
         final, scores = self._final_scores(docs)
         page_proba, featurized = scores.page_proba, scores.featurized
         classes = list(self.model.text_model.classes_)
-        terms = self._top_terms(featurized.rows, featurized.page_rows)
         out = []
         for i in range(len(docs)):
             score = round(float(final[i]), 6)  # the suggestion follows the score shown
@@ -338,7 +335,7 @@ class Scorer:
                         )
                     ],
                     "blocks": self._top_blocks(scores.unit_ps[i], scores.doc_units[i]),
-                    "terms": terms[i],
+                    "terms": self._top_terms(featurized.rows, int(featurized.page_rows[i])),
                     "model": self.version,
                 }
             )
@@ -358,39 +355,22 @@ class Scorer:
             for k in order
         ]
 
-    def _top_terms(self, rows, pages: np.ndarray) -> list[list[dict]]:
-        """Per row of ``pages``, the features that pushed it most towards solicitation
-        (value x weight).
+    def _top_terms(self, rows, i: int) -> list[dict]:
+        """The features that pushed row ``i`` (a page) most towards solicitation (value x weight).
 
-        ``rows`` is CSR; the rows are read off its arrays, all at once (scipy's row
-        indexing, or numpy calls per row, cost more). Only positive contributions are
-        shown, and only the largest ``TOP_TERMS`` of a row (ties included) need
-        sorting: the order is a stable sort's of all of them.
+        ``rows`` is CSR; its row is read off the arrays (scipy's row indexing costs more).
+        Only positive contributions are shown, and only the largest ``TOP_TERMS`` of
+        them (ties included) need sorting: the order is a stable sort's of all of them.
         """
-        starts = rows.indptr[pages]
-        lengths = rows.indptr[pages + 1] - starts
-        at = ranges(starts, lengths)
-        indices = rows.indices[at]
-        contrib = rows.data[at] * self._weights[indices]
-        positive = np.flatnonzero(contrib > 0)
-        bounds = np.zeros(len(pages) + 1, np.intp)
-        np.cumsum(lengths, out=bounds[1:])
-        # Where each row's positive contributions are in ``positive``.
-        cuts = np.searchsorted(positive, bounds).tolist()
-        names = self._names
-        out = []
-        for a, b in pairwise(cuts):
-            candidates = positive[a:b]
-            if len(candidates) > TOP_TERMS:
-                kth = np.partition(contrib[candidates], len(candidates) - TOP_TERMS)[-TOP_TERMS]
-                candidates = candidates[contrib[candidates] >= kth]
-            order = candidates[np.argsort(-contrib[candidates], kind="stable")[:TOP_TERMS]]
-            out.append(
-                [
-                    {"term": names[col], "weight": round(weight, 6)}
-                    for col, weight in zip(
-                        indices[order].tolist(), contrib[order].tolist(), strict=True
-                    )
-                ]
-            )
-        return out
+        a, b = rows.indptr[i], rows.indptr[i + 1]
+        indices = rows.indices[a:b]
+        contrib = rows.data[a:b] * self._weights[indices]
+        candidates = np.flatnonzero(contrib > 0)
+        if len(candidates) > TOP_TERMS:
+            kth = np.partition(contrib[candidates], len(candidates) - TOP_TERMS)[-TOP_TERMS]
+            candidates = candidates[contrib[candidates] >= kth]
+        order = candidates[np.argsort(-contrib[candidates], kind="stable")[:TOP_TERMS]]
+        return [
+            {"term": str(self._names[indices[k]]), "weight": round(float(contrib[k]), 6)}
+            for k in order
+        ]
