@@ -177,9 +177,10 @@ def _freeze_heap() -> None:
     the garbage collector's full passes.
 
     Scoring makes many short-lived objects, so the collector runs often, and each
-    oldest-generation pass walked the whole model: 6.5% of batch scoring time,
-    2.1% once frozen (docs/benchmarks.md). Garbage is collected first so it is not
-    frozen with the rest; objects frozen stay alive, which a scorer's model does anyway.
+    oldest-generation pass walked the whole model: 4-7% of batch scoring time,
+    about 2% once frozen (docs/benchmarks.md). Garbage is collected first so it is
+    not frozen with the rest (freezing it also made scoring slower). Frozen objects
+    stay alive, as a scorer's model does anyway.
     """
     gc.collect()
     gc.freeze()
