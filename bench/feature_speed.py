@@ -48,8 +48,9 @@ def main() -> None:
 
     def one_pass() -> None:
         for i in range(0, len(docs), 64):
-            scores = page_scores(scorer._featurizer, docs[i : i + 64], scorer._col)
-            scorer._aggregator.predict_proba(aggregator_inputs(scores, scorer._col))
+            batch = docs[i : i + 64]
+            scores = page_scores(scorer._featurizer, batch, scorer._col)
+            scorer._aggregator.predict_proba(aggregator_inputs(scores, scorer._col, batch))
 
     one_pass()  # computes and keeps the normalised texts and signals
     seconds = []

@@ -34,7 +34,7 @@ from classifier.model import SignalFeatures, TextNormalizer, vectorizers
 from classifier.ngrams import CharNgrams, Rows, WordNgrams, fold_whitespace, ranges
 from classifier.normalize import Normalized, normalize
 from classifier.signals import CODES, Signal, detect_signals
-from classifier.tokenize import JiebaTokenizer
+from classifier.tokenize import JiebaTokenizer, token_starts
 
 __all__ = ["Featurized", "PageFeaturizer"]
 
@@ -200,13 +200,16 @@ class _Page:
         self.norm = norm
         self.text = norm.text
         self.signals = detect_signals(norm)
-        pieces, self.starts, keep = featurizer._tokenizer.pieces(self.text)
-        self.n_tokens = len(self.starts)
+        self._pieces = featurizer._tokenizer.cut(self.text)
+        ids, self._keep = featurizer._words.token_ids(self._pieces)
+        self.n_tokens = len(ids)
+        self._starts: np.ndarray | None = None  # where each token starts, when a unit needs it
         # The page's tokens (ids, and the tokens if n-grams are longer than 2), then any
         # stretch tokenised alone; positions count one between parts (``columns_of_parts``).
         self.token_parts: list[tuple[np.ndarray, list[str] | None]] = []
         self.n_token_ids = 0
-        self._add_tokens(pieces, keep)
+        tokens = list(compress(self._pieces, self._keep)) if featurizer._words.max_n > 2 else None
+        self._add_token_ids(ids, tokens)
         folded, self.folded_at = fold_whitespace(self.text)
         self.folded_len = len(folded)
         self.char_parts: list[str] = []  # the folded page, then any stretch folded alone
@@ -237,11 +240,8 @@ class _Page:
             self.rows.append((*self._chars(start, end), *self._words(start, end), signal_counts))
         return k
 
-    def _add_tokens(self, pieces: list[str], keep: np.ndarray) -> int:
+    def _add_token_ids(self, ids: np.ndarray, tokens: list[str] | None) -> int:
         """Append tokens (one position apart: no n-gram crosses); where they start."""
-        words = self.f._words
-        ids = words.ids(pieces)[keep]
-        tokens = list(compress(pieces, keep)) if words.max_n > 2 else None
         start = self.n_token_ids + 1 if self.token_parts else 0
         self.token_parts.append((ids, tokens))
         self.n_token_ids = start + len(ids)
@@ -262,9 +262,13 @@ class _Page:
         if start == 0 and end == len(self.text):
             return 0, self.n_tokens
         if self._whole_lines(start, end):  # neither jieba nor normalisation crosses a line
-            return int(np.searchsorted(self.starts, start)), int(np.searchsorted(self.starts, end))
+            if self._starts is None:
+                self._starts = token_starts(self._pieces, self._keep, len(self.text))
+            first, last = np.searchsorted(self._starts, (start, end)).tolist()
+            return first, last
         tokens = self.f._tokenizer(self.text[start:end])  # no builder makes these
-        first = self._add_tokens(tokens, np.ones(len(tokens), bool))
+        words = self.f._words
+        first = self._add_token_ids(words.ids(tokens), tokens if words.max_n > 2 else None)
         return first, first + len(tokens)
 
     def _chars(self, start: int, end: int) -> tuple[int, int]:

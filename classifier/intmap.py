@@ -61,15 +61,16 @@ class IntMap:
 
     def _slots(self, keys: np.ndarray) -> np.ndarray:
         hashed = (keys.view(np.uint64) * _MULTIPLIER) >> np.uint64(64 - self._bits)
-        return hashed.astype(np.intp)
+        return hashed.view(np.int64)  # below 2**bits: the same number as a signed integer
 
     def get(self, keys: np.ndarray) -> np.ndarray:
         """The value of every key (int64 array), -1 where it is not in the map."""
         keys = np.ascontiguousarray(keys, np.int64)
         slots = self._slots(keys)
         found = self._keys[slots]
-        out = np.where(found == keys, self._values[slots], -1).astype(np.int32, copy=False)
-        pending = np.flatnonzero((found != keys) & (found != _EMPTY))
+        hit = found == keys
+        out = np.where(hit, self._values[slots], np.int32(-1))
+        pending = np.flatnonzero(~hit & (found != _EMPTY))
         slots = (slots[pending] + 1) & self._mask
         for _ in range(self._max_probe):
             if not len(pending):

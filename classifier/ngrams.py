@@ -36,6 +36,10 @@ __all__ = [
 _WHITE_SPACES = re.compile(r"\s\s+")
 _BITS = 21  # every code point + 1 fits in 21 bits, so three fit in an int64
 _MAX_CHAR_N = 3
+#: The whitespace pieces jieba makes: every whitespace character (``str.isspace``; none
+#: is above U+3000) and "\r\n". They are looked up with the tokens, as id ``_SPACE``.
+_SPACE_PIECES = (*(c for c in map(chr, range(0x3001)) if c.isspace()), "\r\n")
+_SPACE = -2
 #: Column arrays are int32: vocabularies are far below 2**31 columns, and sorting
 #: (counting a row's n-grams) takes half the time it takes on int64.
 _COL = np.int32
@@ -181,7 +185,9 @@ def stretch_counts(
 def _code_points(text: str) -> np.ndarray:
     """Code point + 1 of every character (0 is left free to mean "no character")."""
     raw = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
-    return raw.astype(np.int64) + 1
+    points = raw.astype(np.int64)
+    points += 1
+    return points
 
 
 class _Ngrams:
@@ -260,11 +266,11 @@ class CharNgrams(_Ngrams):
         """``columns`` of the folded texts one after the other, with one position between
         two of them that no n-gram crosses (part k starts after ``len(part) + 1`` per part before).
         """
-        points = [_code_points(part) for part in parts]
-        if len(points) > 1:
-            gap = np.zeros(1, np.int64)  # code point + 1 = 0: no character
-            points = [p for k, part in enumerate(points) for p in ((gap, part) if k else (part,))]
-        return self._columns(np.concatenate(points) if points else np.zeros(0, np.int64))
+        c = _code_points("\0".join(parts))  # one encoding for the batch
+        if len(parts) > 1:
+            lengths = np.fromiter(map(len, parts), np.intp, len(parts))
+            c[np.cumsum(lengths[:-1] + 1) - 1] = 0  # the gaps: code point + 1 = 0, no character
+        return self._columns(c)
 
     def _columns(self, c: np.ndarray) -> list[np.ndarray]:
         out = []
@@ -317,6 +323,7 @@ class WordNgrams(_Ngrams):
                 b = ids.setdefault(term[at + 1 :], len(ids))
                 pairs.append((a, b, col))
         self._ids = ids
+        self._piece_ids = {**ids, **dict.fromkeys(_SPACE_PIECES, _SPACE)}
         self._n_ids = max(len(ids), 1)
         self._unigram_col = np.full(len(ids) + 1, -1, _COL)  # id -1 (unknown) -> last
         for i, col in unigrams:
@@ -327,6 +334,24 @@ class WordNgrams(_Ngrams):
     def ids(self, tokens: Sequence[str]) -> np.ndarray:
         """Every token's id (-1: in no term); whitespace is never in a term."""
         return np.fromiter(map(self._ids.get, tokens, repeat(-1)), np.int64, len(tokens))
+
+    def token_ids(self, pieces: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The ids of the tokens among jieba's ``pieces`` (whitespace dropped, as the
+        tokenizer drops it), and which pieces are tokens.
+
+        One dictionary pass gives both: whitespace pieces are in the table, with
+        id ``_SPACE``. A whitespace piece it does not hold would be among the
+        unknown pieces (id -1, about one in ten); if there is one, ``str.isspace``
+        decides for every piece, as ``JiebaTokenizer.pieces`` does.
+        """
+        ids = np.fromiter(map(self._piece_ids.get, pieces, repeat(-1)), np.int64, len(pieces))
+        unknown = np.flatnonzero(ids == -1).tolist()
+        if unknown and any(map(str.isspace, map(pieces.__getitem__, unknown))):
+            keep = np.fromiter(map(str.isspace, pieces), bool, len(pieces))
+            np.logical_not(keep, out=keep)
+        else:
+            keep = ids != _SPACE
+        return ids[keep], keep
 
     def columns(
         self, tokens: Sequence[str] | None, ids: np.ndarray | None = None

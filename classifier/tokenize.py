@@ -51,20 +51,20 @@ class JiebaTokenizer:
         pieces, starts, keep = self.pieces(text)
         return list(compress(pieces, keep)), starts.tolist()
 
+    def cut(self, text: str) -> list[str]:
+        """jieba's pieces of ``text``: its tokens and its whitespace, tiling the text."""
+        return self._engine().cut(text, False)
+
     def pieces(self, text: str) -> tuple[list[str], np.ndarray, np.ndarray]:
         """jieba's pieces of ``text`` (whitespace too), where each token starts, which are tokens.
 
         Pieces tile the text, so offsets are running sums of their lengths; a
         scorer slices one page's tokens into its blocks with them.
         """
-        pieces = self._engine().cut(text, False)
-        lengths = np.fromiter(map(len, pieces), np.int64, len(pieces))
+        pieces = self.cut(text)
         keep = np.fromiter(map(str.isspace, pieces), bool, len(pieces))
         np.logical_not(keep, out=keep)
-        ends = np.cumsum(lengths)
-        if (int(ends[-1]) if len(ends) else 0) != len(text):
-            raise ValueError("segmentation does not cover the text")
-        return pieces, (ends - lengths)[keep], keep
+        return pieces, token_starts(pieces, keep, len(text)), keep
 
     def __getstate__(self) -> dict:
         return {"words": self.words}
@@ -81,3 +81,12 @@ class JiebaTokenizer:
 
     def __repr__(self) -> str:
         return f"JiebaTokenizer(<{len(self.words)} domain words>)"
+
+
+def token_starts(pieces: list[str], keep: np.ndarray, n_chars: int) -> np.ndarray:
+    """Where each kept piece starts in the text ``pieces`` tile (``n_chars`` long)."""
+    lengths = np.fromiter(map(len, pieces), np.int64, len(pieces))
+    ends = np.cumsum(lengths)
+    if (int(ends[-1]) if len(ends) else 0) != n_chars:
+        raise ValueError("segmentation does not cover the text")
+    return (ends - lengths)[keep]

@@ -7,6 +7,8 @@ is compared here with what scikit-learn computes from the same fitted objects.
 
 from __future__ import annotations
 
+from itertools import compress
+
 import numpy as np
 import pytest
 from scipy import sparse
@@ -117,6 +119,30 @@ def test_tokens_with_offsets_are_the_tokenizers_tokens():
         tokens, starts = tokenizer.with_offsets(text)
         assert tokens == tokenizer(text)
         assert [text[s : s + len(t)] for t, s in zip(tokens, starts, strict=True)] == tokens
+
+
+#: Every whitespace character, alone and in runs, and "\r\n", between words.
+ALL_SPACES = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+SPACE_TEXTS = [*ODD_TEXTS, f"回收{ALL_SPACES}话费卡 秒结\r\n微信", "卡" + "卡 ".join(ALL_SPACES)]
+
+
+def test_token_ids_are_the_ids_of_the_tokenizers_tokens():
+    """One lookup of jieba's pieces gives the tokens' ids and which pieces are whitespace."""
+    fast = WordNgrams(word_vectorizer())
+    for text in SPACE_TEXTS:
+        pieces = TOKENIZER.cut(text)
+        ids, keep = fast.token_ids(pieces)
+        assert list(compress(pieces, keep)) == TOKENIZER(text)
+        np.testing.assert_array_equal(ids, fast.ids(TOKENIZER(text)))
+
+
+def test_token_ids_of_whitespace_pieces_jieba_does_not_make():
+    """A whitespace piece outside the lookup table (a run, say) is still not a token."""
+    fast = WordNgrams(word_vectorizer())
+    pieces = ["回收", "  ", "秒结", "\u3000\u3000", "未见过", "\n"]
+    ids, keep = fast.token_ids(pieces)
+    assert keep.tolist() == [True, False, True, False, True, False]
+    np.testing.assert_array_equal(ids, fast.ids(["回收", "秒结", "未见过"]))
 
 
 def test_settings_the_fast_path_does_not_reproduce_are_refused():

@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from classifier.scorer import InputRejected, Scorer, load_model, save
+from classifier.document import document
+from classifier.scorer import TOP_TERMS, InputRejected, Scorer, load_model, save
 from classifier.training import choose_thresholds
 
 ARTICLE = "".join(
@@ -39,6 +40,30 @@ def test_result_has_the_documented_shape(scorer: Scorer):
     assert result["label"] in ("informational", "platform", "solicitation")
     assert result["suggestion"] in ("pass", "review", "block")
     assert result["model"] == scorer.version
+
+
+def test_terms_of_a_batch_are_each_pages_largest_contributions(scorer: Scorer):
+    """Each page's terms: its features' value x solicitation weight, the positive ones,
+    largest first (a tie in feature order), as the page's own row gives them."""
+    texts = [
+        "高价回收话费卡，加微信 hs8899 秒结，长期大量收",
+        "京东E卡是京东商城发行的预付卡，可在商城购物时抵扣货款。",
+        "回收",
+        "卡密 卡密 卡密\n\n高价回收 京东E卡 微信 同号",
+    ]
+    results = list(scorer.score_many([{"text": t} for t in texts]))
+    names = scorer._names
+    for text, result in zip(texts, results, strict=True):
+        row = scorer._featurizer.featurize([document(text=text)]).pages
+        contrib = row.data * scorer._weights[row.indices]
+        ranked = sorted(
+            ((-c, k) for k, c in enumerate(contrib) if c > 0), key=lambda pair: pair[0]
+        )[:TOP_TERMS]
+        expected = [
+            {"term": names[row.indices[k]], "weight": round(float(-c), 6)} for c, k in ranked
+        ]
+        assert result["terms"] == expected
+        assert expected or not (contrib > 0).any()
 
 
 def test_every_span_points_at_the_text_sent(scorer: Scorer):
