@@ -402,6 +402,8 @@ class Normalized:
         """Original ``(start, end)`` of normalised ``[i, j)``; an empty span maps to a point."""
         if not 0 <= i <= j <= len(self.text):
             raise IndexError(f"span [{i}, {j}) outside 0..{len(self.text)}")
+        if not self._maps:  # nothing moved (most pages): positions are the original's
+            return i, j
         if i == j:
             point = self.origin[i]
             return point, point

@@ -324,7 +324,7 @@ _WARN_WINDOW = 0
 class _Text:
     """The normalised text plus per-page caches (warning cues and ranges), built once."""
 
-    __slots__ = ("_cues", "_warning", "_warning_original", "norm", "text")
+    __slots__ = ("_cues", "_sentence", "_warning", "_warning_original", "norm", "text")
 
     def __init__(self, norm: Normalized) -> None:
         self.norm = norm
@@ -332,12 +332,18 @@ class _Text:
         self._warning: list[tuple[int, int]] | None = None
         self._warning_original: list[tuple[int, int]] | None = None
         self._cues: list[tuple[int, int, bool]] | None = None
+        self._sentence = (0, 0)  # the last sentence looked up
 
     def sentence(self, pos: int) -> tuple[int, int]:
         """The sentence (between terminators) holding normalised position ``pos``.
 
-        Looked up on demand: a page has far more terminators than lookups.
+        Looked up on demand: a page has far more terminators than lookups. Lookups
+        come in order and often several in one sentence (a warning's cues, a step's
+        phrases): the last answer holds for every position in it, terminators excluded.
         """
+        a, b = self._sentence
+        if a <= pos < b:
+            return a, b
         text = self.text
         start = text.rfind("\n", 0, pos) + 1  # no sentence crosses a line: look back no further
         for c in _IN_LINE_TERMINATORS:
@@ -345,7 +351,8 @@ class _Text:
             if k >= 0:
                 start = k + 1
         end = _SENTENCE_END.search(text, pos)
-        return start, end.start() if end else len(text)
+        self._sentence = start, end.start() if end else len(text)
+        return self._sentence
 
     def line(self, pos: int) -> tuple[int, int]:
         text = self.text
@@ -672,12 +679,15 @@ _LINE_LOCAL = {
     _QUOTE: "re:quote",
     _WARN_FAKE: "re:warn_fake",
 }
+#: ``_LINE_LOCAL`` by the patterns' ids: a compiled pattern hashes its whole program on
+#: every dict lookup (1-2 µs for the long ones), an int does not.
+_LINE_LOCAL_KEYS = {id(pattern): key for pattern, key in _LINE_LOCAL.items()}
 
 
 def _found(norm: Normalized, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
     """(start, end) of every match of a ``_LINE_LOCAL`` pattern in ``norm.text`` (shared:
     do not change the list)."""
-    key = _LINE_LOCAL[pattern]
+    key = _LINE_LOCAL_KEYS[id(pattern)]
     found = norm.memo.get(key)
     if found is None:
         if norm.cut is not None and key in norm.cut[0].memo:
