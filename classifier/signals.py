@@ -370,13 +370,13 @@ class _Text:
         if self._cues is not None:
             return self._cues
         text = self.text
-        found = list(_WARN_CUE.finditer(text))
+        found = _found(self.norm, _WARN_CUE)
         fakes = _found(self.norm, _WARN_FAKE) if found else []
         out = []
-        for m in found:
-            if any(a <= m.start() < b for a, b in fakes):
+        for start, end in found:
+            if any(a <= start < b for a, b in fakes):
                 continue
-            out.append((m.start(), m.end(), m.group() in _WARN_STRONG))
+            out.append((start, end, text[start:end] in _WARN_STRONG))
         self._cues = out
         return out
 
@@ -458,13 +458,13 @@ def _near_any(
 # --------------------------------------------------------------------------- detectors
 
 
-def _upfront(text: str) -> list[tuple[int, int]]:
-    out = []
-    for m in _UPFRONT.finditer(text):
-        if _FEE_NEGATED.search(text, max(0, m.start() - 8), m.start()):
-            continue
-        out.append((m.start(), m.end()))
-    return out
+def _upfront(norm: Normalized) -> list[tuple[int, int]]:
+    text = norm.text
+    return [
+        (start, end)
+        for start, end in _found(norm, _UPFRONT)
+        if not _FEE_NEGATED.search(text, max(0, start - 8), start)
+    ]
 
 
 _DIGIT_OR_DOT = frozenset("0123456789.")
@@ -522,11 +522,12 @@ def _off_platform(doc: _Text) -> list[tuple[int, int]]:
     return out
 
 
-def _icp(text: str) -> list[tuple[int, int]]:
+def _icp(norm: Normalized) -> list[tuple[int, int]]:
+    text = norm.text
     out = []
-    for m in _ICP.finditer(text):
-        province = _ICP_PROVINCE.search(text, max(0, m.start() - 2), m.start())
-        out.append((province.start() if province else m.start(), m.end()))
+    for start, end in _found(norm, _ICP):
+        province = _ICP_PROVINCE.search(text, max(0, start - 2), start)
+        out.append((province.start() if province else start, end))
     return out
 
 
@@ -540,37 +541,37 @@ def _beside_normal_rate(text: str, start: int, end: int) -> bool:
     return any(80 <= float(m.group(1)) < 100 for m in _ANY_PERCENT.finditer(text, lo, hi))
 
 
-def _above_face(text: str) -> list[tuple[int, int]]:
+def _above_face(norm: Normalized) -> list[tuple[int, int]]:
     """At or above face value: words, "100收101" pairs, ≥100% rates, 1.0x ratios."""
-    out = _matches(_ABOVE_WORDS, text)
-    for m in _PAIR_VERB.finditer(text):
-        first = _PAIR_BEFORE.search(text, max(0, m.start() - 12), m.start())
+    text = norm.text
+    out = list(_found(norm, _ABOVE_WORDS))
+    for start, end, g_start, g_end in _found_with(norm, _PAIR_VERB):
+        first = _PAIR_BEFORE.search(text, max(0, start - 12), start)
         if first is None:
             continue
-        low, high = int(first.group(1)), int(m.group(m.lastindex or 0))
+        low, high = int(first.group(1)), int(text[g_start:g_end])
         if low >= 50 and low <= high <= low * 1.3:
-            out.append((first.start(), m.end()))
-    for m in _PERCENT_SIGN.finditer(text):
-        number = _PERCENT_BEFORE.search(text, max(0, m.start() - 12), m.start())
+            out.append((first.start(), end))
+    for sign, after in _found(norm, _PERCENT_SIGN):
+        number = _PERCENT_BEFORE.search(text, max(0, sign - 12), sign)
         if number is None:
             continue
         value = float(number.group(1))
-        if not 100 <= value <= 130 or _NOT_RATE_AFTER.match(text, m.end()):
+        if not 100 <= value <= 130 or _NOT_RATE_AFTER.match(text, after):
             continue
         start = number.start()
         before = text[max(0, start - 12) : start]
         line_start = text.rfind("\n", 0, start) + 1
-        line_end = text.find("\n", m.end())
+        line_end = text.find("\n", after)
         cell = text[line_start : line_end if line_end >= 0 else len(text)].strip()
         if (
             _RATE_BEFORE.search(before)
-            or cell == text[start : m.end()]
-            or _beside_normal_rate(text, start, m.end())
+            or cell == text[start:after]
+            or _beside_normal_rate(text, start, after)
         ):
-            out.append((start, m.end()))
-    for m in _RATIO.finditer(text) if "1.0" in text else ():
-        digits = m.lastindex or 0
-        out.append((m.start(digits) - 3, m.end(digits)))
+            out.append((start, after))
+    for _start, _end, g_start, g_end in _found_with(norm, _RATIO) if "1.0" in text else ():
+        out.append((g_start - 3, g_end))
     return out
 
 
@@ -679,27 +680,42 @@ _LINE_LOCAL = {
     _QUOTE: "re:quote",
     _WARN_FAKE: "re:warn_fake",
 }
-#: ``_LINE_LOCAL`` by the patterns' ids: a compiled pattern hashes its whole program on
-#: every dict lookup (1-2 µs for the long ones), an int does not.
-_LINE_LOCAL_KEYS = {id(pattern): key for pattern, key in _LINE_LOCAL.items()}
+#: Patterns that may match across a line break only by taking it (``\s``) or by a
+#: look-ahead's leading ``\s`` run, with no anchor and no other look-around that can
+#: match a break: a unit reads their matches from its page's unless those show a match
+#: that may differ at its edges (``Normalized.found``), and searches itself then.
+_CROSSING = {
+    _WARN_CUE: "re:warn_cue",
+    _MUST_CONTACT: "re:must_contact",
+    _CONTACT_CALL: "re:contact_call",
+    _SEARCH_CONTACT: "re:search_contact",
+    _UPFRONT: "re:upfront",
+    _ABOVE_WORDS: "re:above_words",
+    _PERCENT_SIGN: "re:percent_sign",
+    _ICP: "re:icp",
+}
+#: ``_CROSSING`` patterns found with the span of their last group (see ``_found_with``).
+_CROSSING_GROUPS = {_PAIR_VERB: "re:pair_verb", _RATIO: "re:ratio"}
+_GROUPED = {id(p): key for p, key in _CROSSING_GROUPS.items()}
+#: How each kept pattern is found, by the pattern's id: a compiled pattern hashes its
+#: whole program on every dict lookup (1-2 µs for the long ones), an int does not.
+_KEPT = {id(p): (key, False) for p, key in _LINE_LOCAL.items()} | {
+    id(p): (key, True) for p, key in _CROSSING.items()
+}
 
 
 def _found(norm: Normalized, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
-    """(start, end) of every match of a ``_LINE_LOCAL`` pattern in ``norm.text`` (shared:
-    do not change the list)."""
-    key = _LINE_LOCAL_KEYS[id(pattern)]
-    found = norm.memo.get(key)
-    if found is None:
-        if norm.cut is not None and key in norm.cut[0].memo:
-            page, i, j = norm.cut
-            on_page = page.memo[key]
-            lo = bisect_left(on_page, (i,))  # the first match starting at i or later
-            hi = bisect_left(on_page, (j,), lo)
-            found = [(a - i, b - i) for a, b in on_page[lo:hi]]
-        else:
-            found = [m.span() for m in pattern.finditer(norm.text)]
-        norm.memo[key] = found
-    return found
+    """(start, end) of every match of a ``_LINE_LOCAL`` or ``_CROSSING`` pattern in
+    ``norm.text``, found once (shared: do not change the list)."""
+    key, crosses = _KEPT[id(pattern)]
+    found = norm.memo.get(key)  # most lookups after the first: spare the call
+    return norm.found(key, pattern, crosses) if found is None else found  # type: ignore[return-value]
+
+
+def _found_with(norm: Normalized, pattern: re.Pattern[str]) -> list[tuple[int, int, int, int]]:
+    """(start, end, group start, group end) of every match of a ``_CROSSING_GROUPS``
+    pattern (its last group: each branch has one), found once (shared: do not change it)."""
+    return norm.found(_GROUPED[id(pattern)], pattern, True, True)  # type: ignore[return-value]
 
 
 def _find_handles(norm: Normalized) -> list[_contacts.Contact]:
@@ -774,16 +790,16 @@ def _detect(doc: _Text) -> Iterator[tuple[str, list[Span]]]:
         # A site with its own order flow may list a support handle; there only a call
         # that makes the person part of the trade counts: a required contact, or paying
         # the handle ("口令红包发给客服 wx:…").
-        calls = _matches(_MUST_CONTACT, text) + off_any
+        calls = _found(doc.norm, _MUST_CONTACT) + off_any
         if not onsite:
-            calls += _matches(_CONTACT_CALL, text)
+            calls += _found(doc.norm, _CONTACT_CALL)
         calls = _outside_warnings(doc, sorted(calls))
         calls_original = [doc.norm.span(a, b) for a, b in calls]
         used_calls = _near_any(calls_original, free_handles, _CALL_WINDOW)
         used_handles = _near_any(free_handles, used_calls, _CALL_WINDOW)
         if used_handles:
             contact_only += used_handles + used_calls
-    searched = _matches(_SEARCH_CONTACT, text)
+    searched = list(_found(doc.norm, _SEARCH_CONTACT))
     if not onsite:
         searched += _matches(_QR_CONTACT, text)
     contact_only += [doc.norm.span(a, b) for a, b in _outside_warnings(doc, searched)]
@@ -803,8 +819,8 @@ def _detect(doc: _Text) -> Iterator[tuple[str, list[Span]]]:
         _original_spans(original, [doc.norm.span(a, b) for a, b in off] + accounts),
     )
 
-    upfront = _upfront(text)
-    above = _above_face(text)
+    upfront = _upfront(doc.norm)
+    above = _above_face(doc.norm)
     yield "upfront_fee", _spans(doc, upfront)
     yield "above_face_value", _spans(doc, above)
     urgency = _outside_warnings(doc, _found(doc.norm, _URGENCY))
@@ -825,7 +841,7 @@ def _detect(doc: _Text) -> Iterator[tuple[str, list[Span]]]:
     officials = _contacts.find_official_contacts(doc.norm)
     yield "official_contact", _original_spans(original, ((c.start, c.end) for c in officials))
     yield "onsite_flow", _spans(doc, onsite)
-    yield "icp", _spans(doc, _icp(text))
+    yield "icp", _spans(doc, _icp(doc.norm))
 
 
 def _has_between(sorted_spans: list[tuple[int, int]], start: int, end: int) -> bool:
