@@ -15,6 +15,8 @@ from re import _parser  # type: ignore[attr-defined]
 
 import pytest
 
+from classifier.contacts import CROSSING as CONTACT_CROSSING
+from classifier.contacts import find_contacts, find_official_contacts
 from classifier.normalize import _page_matches, normalize
 from classifier.signals import _CROSSING, _CROSSING_GROUPS, _LINE_LOCAL, detect_signals
 
@@ -65,9 +67,11 @@ def test_unit_signals_from_the_page_are_the_units_own(text: str) -> None:
 # That is right for patterns whose only ways across a break are a match that takes
 # it or a look-ahead's leading white-space run; checked here on their syntax.
 
-CROSSING = [(p, key, False) for p, key in _CROSSING.items()] + [
-    (p, key, True) for p, key in _CROSSING_GROUPS.items()
-]
+CROSSING = (
+    [(p, key, False) for p, key in _CROSSING.items()]
+    + [(p, key, True) for p, key in _CROSSING_GROUPS.items()]
+    + [(p, key, key == "re:keyed") for p, key in CONTACT_CROSSING.items()]
+)
 _NEWLINE_CATEGORIES = {
     _C.CATEGORY_SPACE,
     _C.CATEGORY_NOT_DIGIT,
@@ -178,6 +182,9 @@ CROSSING_TEXTS = [
     "回收比例\n1.05 收 1.0\n2 105%\n 100 %\n价 102%\n收\n118 %",
     "京 icp\n备12345678号 粤icp备 1234\n5678号-1\nicp 证 87654321 号",
     "价格 100 收 101\n\n百分之百 \n 收\n加 \n\n v abc\n 不要 \n\n 加",
+    "微信\n: abc12345 电话/\n微信 13812345678 qq\n群 618204773\n,\n新群 618204775",
+    "微信号 k.a.m.i\n(去掉点) a.b.c.d.e\n 去掉点 收款码\n\n支付宝 abc@qq.com",
+    "客服 10086\n元 95188 400-\n123-4567 400 123 4567\n官方\n客服 官方客服\n10010",
 ]
 
 
@@ -215,4 +222,7 @@ def test_unit_signals_with_crossing_matches_are_the_units_own(text: str) -> None
     page = normalize(text)
     detect_signals(page)
     for a, b in _line_cuts(text):
-        assert detect_signals(page.lines(a, b)) == detect_signals(text[a:b]), text[a:b]
+        lines = page.lines(a, b)
+        assert detect_signals(lines) == detect_signals(text[a:b]), text[a:b]
+        assert find_contacts(lines) == find_contacts(text[a:b]), text[a:b]
+        assert find_official_contacts(lines) == find_official_contacts(text[a:b]), text[a:b]
