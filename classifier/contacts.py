@@ -79,8 +79,14 @@ _OFFICIAL_NUMBER = re.compile(
 )
 
 
+#: Compiled once: ``re.sub`` with a pattern string looks it up in ``re``'s cache each call.
+_NUMBER_SEPARATOR = re.compile(r"[ \-.·]")
+_ID_SEPARATOR = re.compile(r"[ .·]")
+_NON_DIGIT = re.compile(r"\D")
+
+
 def _digits(value: str) -> str:
-    return re.sub(r"[ \-.·]", "", value)
+    return _NUMBER_SEPARATOR.sub("", value)
 
 
 def _as_phone(value: str) -> str | None:
@@ -103,7 +109,7 @@ def _as_qq(value: str) -> str | None:
 def _as_wechat(value: str) -> str | None:
     if "@" in value:
         return None
-    joined = re.sub(r"[ .·]", "", value)
+    joined = _ID_SEPARATOR.sub("", value)
     if joined.replace("-", "").isdigit():
         joined = joined.replace("-", "")
         if "." in value and not _MOBILE.fullmatch(joined):
@@ -368,7 +374,7 @@ def _phone_hits(text: str) -> Iterator[_Hit]:
             start -= text.startswith("+", start - 1)  # +86
         yield _Hit("phone", value, start, m.end())
     for m in _LANDLINE_FREE.finditer(text) if _LANDLINE_GATE.search(text) else ():
-        value = re.sub(r"\D", "", m.group())
+        value = _NON_DIGIT.sub("", m.group())
         if not _OFFICIAL_NUMBER.fullmatch(value):
             yield _Hit("phone", value, m.start(), m.end())
 
@@ -635,7 +641,7 @@ def _official_hits(norm: Normalized) -> Iterator[_Hit]:
     text = norm.text
     for start, end in norm.found("re:hotline", _HOTLINE, True):
         if not text.endswith(_NUMBER_CHARS, 0, start):  # not the tail of a longer number
-            yield _Hit("hotline", re.sub(r"\D", "", text[start:end]), start, end)
+            yield _Hit("hotline", _NON_DIGIT.sub("", text[start:end]), start, end)
     # The searches below start at common characters (关于, 公司, 电话 …): most texts
     # lack the word every match holds, and one ``in`` says so far faster.
     for m in _HOTLINE_10000.finditer(text) if "10000" in text else ():

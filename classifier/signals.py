@@ -580,7 +580,10 @@ _SEPARATOR = re.compile(r"[ ,、/|]+")
 _PHRASE = r"[a-z0-9\u4e00-\u9fff]{2,12}"
 _LIST_RUN = re.compile(rf"[ ,、/|]+{_PHRASE}(?:[ ,、/|]+{_PHRASE}){{3,}}(?![a-z0-9\u4e00-\u9fff])")
 _PHRASE_BEFORE = re.compile(rf"(?<![a-z0-9\u4e00-\u9fff]){_PHRASE}\Z")
-_STUFF_ANCHOR = re.compile(r"回收|变现|兑现|收购|高价|秒结|急收")
+#: Trade words a stuffed page repeats. Each is a ``_LIST_ANCHOR`` word, and none of that
+#: pattern's other words can overlap one (no other word ends in the first character of
+#: one, nor starts like one): its matches are those of ``_LIST_ANCHOR`` that are these.
+_STUFF_WORDS = frozenset({"回收", "变现", "兑现", "收购", "高价", "秒结", "急收"})
 _LIST_MIN = 5  # phrases in a keyword list
 _STUFF_LIST_SHARED = 4  # phrases in one list sharing the same two-character word
 _STUFF_LIST_TOTAL = 2  # such lists on a page (or one list with 7+ sharing phrases)
@@ -650,7 +653,7 @@ def _keyword_stuffing(doc: _Text) -> list[tuple[int, int]]:
     if len(spans) >= _STUFF_LIST_TOTAL or long_list:
         return spans
     # The top phrase repeats at most once per trade word: too few words, no stuffing.
-    anchors = _found(doc.norm, _STUFF_ANCHOR)
+    anchors = [(a, b) for a, b in _found(doc.norm, _LIST_ANCHOR) if text[a:b] in _STUFF_WORDS]
     if len(anchors) < max(_STUFF_REPEATS, _STUFF_DENSITY * len(text) / 4):
         return []
     grams: Counter[str] = Counter()
@@ -676,7 +679,6 @@ _LINE_LOCAL = {
     _ONSITE: "re:onsite",
     _OFF_PLATFORM: "re:off_platform",
     _LIST_ANCHOR: "re:list_anchor",
-    _STUFF_ANCHOR: "re:stuff_anchor",
     _QUOTE: "re:quote",
     _WARN_FAKE: "re:warn_fake",
 }
