@@ -832,12 +832,22 @@ def _detect(doc: _Text) -> Iterator[tuple[str, list[Span]]]:
     yield "keyword_stuffing", _spans(doc, _outside_warnings(doc, _keyword_stuffing(doc)))
 
     # Negative evidence.
+    # Scam words (plain words, no terminator in one) are searched in the cues'
+    # sentences only: a cue whose sentence has none touches none either, unless the
+    # cue runs over its sentence's end ("不要\n加"); then the page is searched.
     cues = doc.cues()
-    topics = sorted(_found(doc.norm, _SCAM_TOPIC) + off + upfront + above) if cues else []
+    topics = sorted(off + upfront + above) if cues else []
     warn, other_cues = [], []
+    past_end = False
     for a, b, _strong in cues:
         s_a, s_b = doc.sentence(a)
-        (warn if _has_between(topics, s_a, s_b) else other_cues).append((a, b))
+        if _has_between(topics, s_a, s_b) or _SCAM_TOPIC.search(text, s_a, s_b):
+            warn.append((a, b))
+        else:
+            other_cues.append((a, b))
+            past_end = past_end or b > s_b
+    if past_end or _WARN_WINDOW:
+        topics = sorted(topics + _found(doc.norm, _SCAM_TOPIC))
     warn += _near_any(other_cues, topics, _WARN_WINDOW)
     yield "warning_context", _spans(doc, warn)
     officials = _contacts.find_official_contacts(doc.norm)

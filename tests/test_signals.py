@@ -14,7 +14,9 @@ import pytest
 
 from classifier.signals import (
     _LIST_ANCHOR,
+    _SCAM_TOPIC,
     _STUFF_WORDS,
+    _TERMINATORS,
     CODES,
     Signal,
     Span,
@@ -502,3 +504,23 @@ def test_stuffing_words_are_read_from_the_list_anchors_as_a_search_of_their_own(
         derived = [(a, b) for a, b in listed if text[a:b] in _STUFF_WORDS]
         assert derived == [m.span() for m in own.finditer(text)], text
     assert set(_LIST_ANCHOR.pattern.split("|")) > _STUFF_WORDS
+
+
+@pytest.mark.parametrize(
+    ("text", "warned"),
+    [
+        ("请勿相信 加微信", ["勿相信"]),  # a scam word in the cue's sentence
+        ("请勿相信。加微信", []),  # only in the next sentence
+        ("不要\n加微信", ["不要\n加"]),  # the cue runs over the break and touches it
+        ("不要\n加他", []),
+    ],
+)
+def test_warning_context_needs_a_scam_word_in_or_touching_the_cue(text, warned) -> None:
+    found = signals(text).get("warning_context")
+    assert ([s.text for s in found.spans] if found else []) == warned
+
+
+def test_scam_words_are_plain_words_within_a_sentence() -> None:
+    """Searched sentence by sentence: no word may hold a terminator or need context."""
+    for word in _SCAM_TOPIC.pattern.split("|"):
+        assert re.escape(word) == word and not set(word) & set(_TERMINATORS), word
