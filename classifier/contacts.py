@@ -79,8 +79,14 @@ _OFFICIAL_NUMBER = re.compile(
 )
 
 
+#: Compiled once: ``re.sub`` with a pattern string looks it up in ``re``'s cache each call.
+_NUMBER_SEPARATOR = re.compile(r"[ \-.·]")
+_ID_SEPARATOR = re.compile(r"[ .·]")
+_NON_DIGIT = re.compile(r"\D")
+
+
 def _digits(value: str) -> str:
-    return re.sub(r"[ \-.·]", "", value)
+    return _NUMBER_SEPARATOR.sub("", value)
 
 
 def _as_phone(value: str) -> str | None:
@@ -103,7 +109,7 @@ def _as_qq(value: str) -> str | None:
 def _as_wechat(value: str) -> str | None:
     if "@" in value:
         return None
-    joined = re.sub(r"[ .·]", "", value)
+    joined = _ID_SEPARATOR.sub("", value)
     if joined.replace("-", "").isdigit():
         joined = joined.replace("-", "")
         if "." in value and not _MOBILE.fullmatch(joined):
@@ -254,15 +260,18 @@ def _keyed_value(text: str, kind: str, start: int) -> tuple[int, str] | None:
     return None
 
 
-def _keyed_hits(text: str) -> Iterator[_Hit]:
+def _keyed_hits(norm: Normalized) -> Iterator[_Hit]:
     """Handles after a label: 微信号: abc, 电话/微信 159…, qq群 123…, 飞机 @name, USDT T…."""
-    for m in _KEYED.finditer(text):
+    text = norm.text
+    # (start, end, filler start, end): the labels run up to the filler, the last group
+    for m_start, m_end, labels_end, _ in norm.found("re:keyed", _KEYED, True, True):
         found = False
+        labels = text[m_start:labels_end]
         # Most labels are followed by no value at all (3 in 4 on the corpus): say so
         # from the next character, which every value starts with, before trying kinds.
-        has_value = text[m.end() : m.end() + 1] in _VALUE_FIRST
-        for kind in _kinds_of_labels(m.group("labels")) if has_value else ():
-            start = m.end()
+        has_value = text[m_end : m_end + 1] in _VALUE_FIRST
+        for kind in _kinds_of_labels(labels) if has_value else ():
+            start = m_end
             while got := _keyed_value(text, kind, start):
                 found = True
                 yield _Hit(kind, got[1], start, got[0])
@@ -270,8 +279,8 @@ def _keyed_hits(text: str) -> Iterator[_Hit]:
                 if not more or more.end() == got[0] or _LABEL_RE.match(text, more.end()):
                     break  # "…, 或者qq 123": the next value belongs to another label
                 start = more.end()
-        if not found and m.group("labels") in _MENTION_ONLY:
-            yield _Hit("payment", "收款码", m.start(), m.end("labels"))
+        if not found and labels in _MENTION_ONLY:
+            yield _Hit("payment", "收款码", m_start, labels_end)
 
 
 #: An ID split on purpose, with the instruction to rejoin it: "k.a.m.i (去掉点再搜)".
@@ -290,11 +299,12 @@ _SPLIT_ID_BEFORE = re.compile(
 )
 
 
-def _rejoin_hits(text: str) -> Iterator[_Hit]:
+def _rejoin_hits(norm: Normalized) -> Iterator[_Hit]:
+    text = norm.text
     if "去" not in text and "删" not in text and "不要" not in text:
         return  # every hint holds a verb (去掉, 去除, 删掉, 删除, 不要): many texts have none
-    for hint in _REJOIN_HINT.finditer(text):
-        split_id = _SPLIT_ID_BEFORE.search(text, max(0, hint.start() - 64), hint.start())
+    for hint, _ in norm.found("re:rejoin_hint", _REJOIN_HINT, True):
+        split_id = _SPLIT_ID_BEFORE.search(text, max(0, hint - 64), hint)
         if split_id is None:
             continue
         got = _keyed_value(text, "wechat", split_id.start())
@@ -364,7 +374,7 @@ def _phone_hits(text: str) -> Iterator[_Hit]:
             start -= text.startswith("+", start - 1)  # +86
         yield _Hit("phone", value, start, m.end())
     for m in _LANDLINE_FREE.finditer(text) if _LANDLINE_GATE.search(text) else ():
-        value = re.sub(r"\D", "", m.group())
+        value = _NON_DIGIT.sub("", m.group())
         if not _OFFICIAL_NUMBER.fullmatch(value):
             yield _Hit("phone", value, m.start(), m.end())
 
@@ -422,12 +432,13 @@ def _url_hits(text: str) -> Iterator[_Hit]:
         yield _Hit("url", url, m.start(), m.start() + len(url))
 
 
-def _hits(text: str) -> list[_Hit]:
+def _hits(norm: Normalized) -> list[_Hit]:
     """Labelled and linked handles first; free-standing numbers only where nothing else is."""
+    text = norm.text
     claims = _Claims(len(text))
     hits = claims.take(_link_hits(text))
-    hits += claims.take([h for h in _keyed_hits(text) if claims.free(h)])
-    hits += claims.take_free(_rejoin_hits(text))
+    hits += claims.take([h for h in _keyed_hits(norm) if claims.free(h)])
+    hits += claims.take_free(_rejoin_hits(norm))
     hits += claims.take_free(_at_name_hits(text))
     hits += claims.take_free(_url_hits(text))
     hits += claims.take_free(_phone_hits(text))
@@ -485,7 +496,7 @@ def find_contacts(text: str | Normalized) -> list[Contact]:
     norm = text if isinstance(text, Normalized) else normalize(text)
     found = norm.memo.get("contacts")
     if found is None:  # signal detection and the result both ask, for each page
-        found = norm.memo["contacts"] = tuple(_to_contacts(_hits(norm.text), norm))
+        found = norm.memo["contacts"] = tuple(_to_contacts(_hits(norm), norm))
     return list(found)
 
 
@@ -626,10 +637,11 @@ _OFFICIAL_ACCOUNT = re.compile(
 _OFFICIAL_SERVICE = re.compile(r"官方(?:客服|热线|微信|公众号|app|网站|渠道)")
 
 
-def _official_hits(text: str) -> Iterator[_Hit]:
-    for m in _HOTLINE.finditer(text):
-        if not text.endswith(_NUMBER_CHARS, 0, m.start()):  # not the tail of a longer number
-            yield _Hit("hotline", re.sub(r"\D", "", m.group()), m.start(), m.end())
+def _official_hits(norm: Normalized) -> Iterator[_Hit]:
+    text = norm.text
+    for start, end in norm.found("re:hotline", _HOTLINE, True):
+        if not text.endswith(_NUMBER_CHARS, 0, start):  # not the tail of a longer number
+            yield _Hit("hotline", _NON_DIGIT.sub("", text[start:end]), start, end)
     # The searches below start at common characters (关于, 公司, 电话 …): most texts
     # lack the word every match holds, and one ``in`` says so far faster.
     for m in _HOTLINE_10000.finditer(text) if "10000" in text else ():
@@ -637,15 +649,25 @@ def _official_hits(text: str) -> Iterator[_Hit]:
     for m in _OFFICIAL_ACCOUNT.finditer(text) if "公众号" in text else ():
         name = m.group("name") or m.group("name2") or ""
         yield _Hit("official_account", name, m.start(), m.end())
-    for m in _OFFICIAL_SERVICE.finditer(text):
-        yield _Hit("official_service", m.group(), m.start(), m.end())
+    for start, end in norm.found("re:official_service", _OFFICIAL_SERVICE, True):
+        yield _Hit("official_service", text[start:end], start, end)
+
+
+#: Patterns whose matches a page's whole lines read from the page's (``Normalized.found``
+#: with ``crosses``: they may take a line break, but no anchor or look-around reads one).
+CROSSING = {
+    _KEYED: "re:keyed",
+    _REJOIN_HINT: "re:rejoin_hint",
+    _HOTLINE: "re:hotline",
+    _OFFICIAL_SERVICE: "re:official_service",
+}
 
 
 def find_official_contacts(text: str | Normalized) -> list[Contact]:
     """Official hotlines, accounts and service channels: evidence *against* a solicitation."""
     norm = text if isinstance(text, Normalized) else normalize(text)
     contacts = []
-    for hit in _official_hits(norm.text):
+    for hit in _official_hits(norm):
         start, end = norm.span(hit.start, hit.end)
         contacts.append(Contact(hit.kind, hit.value, start, end, norm.original[start:end]))
     contacts.sort(key=lambda c: (c.start, c.end))

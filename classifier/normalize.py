@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from functools import cached_property
 from typing import Any
@@ -398,10 +398,42 @@ class Normalized:
         #: read from the page's.
         self.cut: tuple[Normalized, int, int] | None = None
 
+    def found(
+        self, key: str, pattern: re.Pattern[str], crosses: bool = False, group: bool = False
+    ) -> list[tuple[int, ...]]:
+        """Every match of ``pattern`` in ``text``, searched once and kept under ``key``
+        (shared: do not change the list): ``(start, end)``, with ``group`` followed by
+        the span of the match's last group (``lastindex``: one that always takes part).
+
+        Whole lines cut from a page (``lines``) read the page's matches when the page
+        has them, for a pattern that finds in those lines what it finds on the page
+        there. One that never matches nor looks across a line break does. One that
+        ``crosses`` may take the break in a match or reach it with a look-ahead's
+        leading white-space run, but has no anchor and no other look-around that can
+        match a break: it does unless the page's matches say otherwise
+        (``_page_matches``), and then the lines are searched themselves.
+        """
+        found = self.memo.get(key)
+        if found is None:
+            if self.cut is not None and key in self.cut[0].memo:
+                page, i, j = self.cut
+                found = _page_matches(page.memo[key], page.text, i, j, crosses)
+            if found is None:
+                if group:
+                    found = [
+                        (*m.span(), *m.span(m.lastindex or 0)) for m in pattern.finditer(self.text)
+                    ]
+                else:
+                    found = [m.span() for m in pattern.finditer(self.text)]
+            self.memo[key] = found
+        return found
+
     def span(self, i: int, j: int) -> tuple[int, int]:
         """Original ``(start, end)`` of normalised ``[i, j)``; an empty span maps to a point."""
         if not 0 <= i <= j <= len(self.text):
             raise IndexError(f"span [{i}, {j}) outside 0..{len(self.text)}")
+        if not self._maps:  # nothing moved (most pages): positions are the original's
+            return i, j
         if i == j:
             point = self.origin[i]
             return point, point
@@ -461,6 +493,32 @@ class Normalized:
         starts = [self.span(k, k + 1)[0] for k in range(n)]
         starts.append(len(self.original))
         return starts
+
+
+def _page_matches(
+    on_page: list[tuple[int, ...]], text: str, i: int, j: int, crosses: bool
+) -> list[tuple[int, ...]] | None:
+    """The page's matches in its whole lines ``text[i:j]``, shifted to them; None when
+    a pattern that ``crosses`` lines may find something else in the lines alone.
+
+    The page's search reaches ``i`` as the lines' own does unless a match runs over
+    it; from there each try reads the same characters in both, up to the break at
+    ``j``, which only white-space matching can read: a match that holds the break,
+    or a look-ahead's white-space run reaching it, which starts at or before the end
+    of the last match (a try that reads the break and then fails, fails in both).
+    """
+    lo = bisect_left(on_page, (i,))  # the first match starting at i or later
+    hi = bisect_left(on_page, (j,), lo)
+    if crosses:
+        if lo and on_page[lo - 1][1] > i:
+            return None
+        if hi > lo:
+            end = on_page[hi - 1][1]
+            if end >= j or text[end:j].isspace():
+                return None
+    if on_page and len(on_page[0]) == 2:
+        return [(a - i, b - i) for a, b in on_page[lo:hi]]
+    return [tuple(k - i for k in m) for m in on_page[lo:hi]]
 
 
 class _Lines(Normalized):

@@ -326,7 +326,7 @@ _WARN_WINDOW = 0
 class _Text:
     """The normalised text plus per-page caches (warning cues and ranges), built once."""
 
-    __slots__ = ("_cues", "_warning", "_warning_original", "norm", "text")
+    __slots__ = ("_cues", "_sentence", "_warning", "_warning_original", "norm", "text")
 
     def __init__(self, norm: Normalized) -> None:
         self.norm = norm
@@ -334,12 +334,18 @@ class _Text:
         self._warning: list[tuple[int, int]] | None = None
         self._warning_original: list[tuple[int, int]] | None = None
         self._cues: list[tuple[int, int, bool]] | None = None
+        self._sentence = (0, 0)  # the last sentence looked up
 
     def sentence(self, pos: int) -> tuple[int, int]:
         """The sentence (between terminators) holding normalised position ``pos``.
 
-        Looked up on demand: a page has far more terminators than lookups.
+        Looked up on demand: a page has far more terminators than lookups. Lookups
+        come in order and often several in one sentence (a warning's cues, a step's
+        phrases): the last answer holds for every position in it, terminators excluded.
         """
+        a, b = self._sentence
+        if a <= pos < b:
+            return a, b
         text = self.text
         start = text.rfind("\n", 0, pos) + 1  # no sentence crosses a line: look back no further
         for c in _IN_LINE_TERMINATORS:
@@ -347,7 +353,8 @@ class _Text:
             if k >= 0:
                 start = k + 1
         end = _SENTENCE_END.search(text, pos)
-        return start, end.start() if end else len(text)
+        self._sentence = start, end.start() if end else len(text)
+        return self._sentence
 
     def line(self, pos: int) -> tuple[int, int]:
         text = self.text
@@ -365,13 +372,13 @@ class _Text:
         if self._cues is not None:
             return self._cues
         text = self.text
-        found = list(_WARN_CUE.finditer(text))
+        found = _found(self.norm, _WARN_CUE)
         fakes = _found(self.norm, _WARN_FAKE) if found else []
         out = []
-        for m in found:
-            if any(a <= m.start() < b for a, b in fakes):
+        for start, end in found:
+            if any(a <= start < b for a, b in fakes):
                 continue
-            out.append((m.start(), m.end(), m.group() in _WARN_STRONG))
+            out.append((start, end, text[start:end] in _WARN_STRONG))
         self._cues = out
         return out
 
@@ -453,13 +460,13 @@ def _near_any(
 # --------------------------------------------------------------------------- detectors
 
 
-def _upfront(text: str) -> list[tuple[int, int]]:
-    out = []
-    for m in _UPFRONT.finditer(text):
-        if _FEE_NEGATED.search(text, max(0, m.start() - 8), m.start()):
-            continue
-        out.append((m.start(), m.end()))
-    return out
+def _upfront(norm: Normalized) -> list[tuple[int, int]]:
+    text = norm.text
+    return [
+        (start, end)
+        for start, end in _found(norm, _UPFRONT)
+        if not _FEE_NEGATED.search(text, max(0, start - 8), start)
+    ]
 
 
 _DIGIT_OR_DOT = frozenset("0123456789.")
@@ -517,11 +524,12 @@ def _off_platform(doc: _Text) -> list[tuple[int, int]]:
     return out
 
 
-def _icp(text: str) -> list[tuple[int, int]]:
+def _icp(norm: Normalized) -> list[tuple[int, int]]:
+    text = norm.text
     out = []
-    for m in _ICP.finditer(text):
-        province = _ICP_PROVINCE.search(text, max(0, m.start() - 2), m.start())
-        out.append((province.start() if province else m.start(), m.end()))
+    for start, end in _found(norm, _ICP):
+        province = _ICP_PROVINCE.search(text, max(0, start - 2), start)
+        out.append((province.start() if province else start, end))
     return out
 
 
@@ -535,37 +543,37 @@ def _beside_normal_rate(text: str, start: int, end: int) -> bool:
     return any(80 <= float(m.group(1)) < 100 for m in _ANY_PERCENT.finditer(text, lo, hi))
 
 
-def _above_face(text: str) -> list[tuple[int, int]]:
+def _above_face(norm: Normalized) -> list[tuple[int, int]]:
     """At or above face value: words, "100收101" pairs, ≥100% rates, 1.0x ratios."""
-    out = _matches(_ABOVE_WORDS, text)
-    for m in _PAIR_VERB.finditer(text):
-        first = _PAIR_BEFORE.search(text, max(0, m.start() - 12), m.start())
+    text = norm.text
+    out = list(_found(norm, _ABOVE_WORDS))
+    for start, end, g_start, g_end in _found_with(norm, _PAIR_VERB):
+        first = _PAIR_BEFORE.search(text, max(0, start - 12), start)
         if first is None:
             continue
-        low, high = int(first.group(1)), int(m.group(m.lastindex or 0))
+        low, high = int(first.group(1)), int(text[g_start:g_end])
         if low >= 50 and low <= high <= low * 1.3:
-            out.append((first.start(), m.end()))
-    for m in _PERCENT_SIGN.finditer(text):
-        number = _PERCENT_BEFORE.search(text, max(0, m.start() - 12), m.start())
+            out.append((first.start(), end))
+    for sign, after in _found(norm, _PERCENT_SIGN):
+        number = _PERCENT_BEFORE.search(text, max(0, sign - 12), sign)
         if number is None:
             continue
         value = float(number.group(1))
-        if not 100 <= value <= 130 or _NOT_RATE_AFTER.match(text, m.end()):
+        if not 100 <= value <= 130 or _NOT_RATE_AFTER.match(text, after):
             continue
         start = number.start()
         before = text[max(0, start - 12) : start]
         line_start = text.rfind("\n", 0, start) + 1
-        line_end = text.find("\n", m.end())
+        line_end = text.find("\n", after)
         cell = text[line_start : line_end if line_end >= 0 else len(text)].strip()
         if (
             _RATE_BEFORE.search(before)
-            or cell == text[start : m.end()]
-            or _beside_normal_rate(text, start, m.end())
+            or cell == text[start:after]
+            or _beside_normal_rate(text, start, after)
         ):
-            out.append((start, m.end()))
-    for m in _RATIO.finditer(text) if "1.0" in text else ():
-        digits = m.lastindex or 0
-        out.append((m.start(digits) - 3, m.end(digits)))
+            out.append((start, after))
+    for _start, _end, g_start, g_end in _found_with(norm, _RATIO) if "1.0" in text else ():
+        out.append((g_start - 3, g_end))
     return out
 
 
@@ -574,7 +582,10 @@ _SEPARATOR = re.compile(r"[ ,、/|]+")
 _PHRASE = r"[a-z0-9\u4e00-\u9fff]{2,12}"
 _LIST_RUN = re.compile(rf"[ ,、/|]+{_PHRASE}(?:[ ,、/|]+{_PHRASE}){{3,}}(?![a-z0-9\u4e00-\u9fff])")
 _PHRASE_BEFORE = re.compile(rf"(?<![a-z0-9\u4e00-\u9fff]){_PHRASE}\Z")
-_STUFF_ANCHOR = re.compile(r"回收|变现|兑现|收购|高价|秒结|急收")
+#: Trade words a stuffed page repeats. Each is a ``_LIST_ANCHOR`` word, and none of that
+#: pattern's other words can overlap one (no other word ends in the first character of
+#: one, nor starts like one): its matches are those of ``_LIST_ANCHOR`` that are these.
+_STUFF_WORDS = frozenset({"回收", "变现", "兑现", "收购", "高价", "秒结", "急收"})
 _LIST_MIN = 5  # phrases in a keyword list
 _STUFF_LIST_SHARED = 4  # phrases in one list sharing the same two-character word
 _STUFF_LIST_TOTAL = 2  # such lists on a page (or one list with 7+ sharing phrases)
@@ -644,7 +655,7 @@ def _keyword_stuffing(doc: _Text) -> list[tuple[int, int]]:
     if len(spans) >= _STUFF_LIST_TOTAL or long_list:
         return spans
     # The top phrase repeats at most once per trade word: too few words, no stuffing.
-    anchors = _found(doc.norm, _STUFF_ANCHOR)
+    anchors = [(a, b) for a, b in _found(doc.norm, _LIST_ANCHOR) if text[a:b] in _STUFF_WORDS]
     if len(anchors) < max(_STUFF_REPEATS, _STUFF_DENSITY * len(text) / 4):
         return []
     grams: Counter[str] = Counter()
@@ -670,28 +681,45 @@ _LINE_LOCAL = {
     _ONSITE: "re:onsite",
     _OFF_PLATFORM: "re:off_platform",
     _LIST_ANCHOR: "re:list_anchor",
-    _STUFF_ANCHOR: "re:stuff_anchor",
     _QUOTE: "re:quote",
     _WARN_FAKE: "re:warn_fake",
+}
+#: Patterns that may match across a line break only by taking it (``\s``) or by a
+#: look-ahead's leading ``\s`` run, with no anchor and no other look-around that can
+#: match a break: a unit reads their matches from its page's unless those show a match
+#: that may differ at its edges (``Normalized.found``), and searches itself then.
+_CROSSING = {
+    _WARN_CUE: "re:warn_cue",
+    _MUST_CONTACT: "re:must_contact",
+    _CONTACT_CALL: "re:contact_call",
+    _SEARCH_CONTACT: "re:search_contact",
+    _UPFRONT: "re:upfront",
+    _ABOVE_WORDS: "re:above_words",
+    _PERCENT_SIGN: "re:percent_sign",
+    _ICP: "re:icp",
+}
+#: ``_CROSSING`` patterns found with the span of their last group (see ``_found_with``).
+_CROSSING_GROUPS = {_PAIR_VERB: "re:pair_verb", _RATIO: "re:ratio"}
+_GROUPED = {id(p): key for p, key in _CROSSING_GROUPS.items()}
+#: How each kept pattern is found, by the pattern's id: a compiled pattern hashes its
+#: whole program on every dict lookup (1-2 µs for the long ones), an int does not.
+_KEPT = {id(p): (key, False) for p, key in _LINE_LOCAL.items()} | {
+    id(p): (key, True) for p, key in _CROSSING.items()
 }
 
 
 def _found(norm: Normalized, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
-    """(start, end) of every match of a ``_LINE_LOCAL`` pattern in ``norm.text`` (shared:
-    do not change the list)."""
-    key = _LINE_LOCAL[pattern]
-    found = norm.memo.get(key)
-    if found is None:
-        if norm.cut is not None and key in norm.cut[0].memo:
-            page, i, j = norm.cut
-            on_page = page.memo[key]
-            lo = bisect_left(on_page, (i,))  # the first match starting at i or later
-            hi = bisect_left(on_page, (j,), lo)
-            found = [(a - i, b - i) for a, b in on_page[lo:hi]]
-        else:
-            found = [m.span() for m in pattern.finditer(norm.text)]
-        norm.memo[key] = found
-    return found
+    """(start, end) of every match of a ``_LINE_LOCAL`` or ``_CROSSING`` pattern in
+    ``norm.text``, found once (shared: do not change the list)."""
+    key, crosses = _KEPT[id(pattern)]
+    found = norm.memo.get(key)  # most lookups after the first: spare the call
+    return norm.found(key, pattern, crosses) if found is None else found  # type: ignore[return-value]
+
+
+def _found_with(norm: Normalized, pattern: re.Pattern[str]) -> list[tuple[int, int, int, int]]:
+    """(start, end, group start, group end) of every match of a ``_CROSSING_GROUPS``
+    pattern (its last group: each branch has one), found once (shared: do not change it)."""
+    return norm.found(_GROUPED[id(pattern)], pattern, True, True)  # type: ignore[return-value]
 
 
 def _find_handles(norm: Normalized) -> list[_contacts.Contact]:
@@ -766,16 +794,16 @@ def _detect(doc: _Text) -> Iterator[tuple[str, list[Span]]]:
         # A site with its own order flow may list a support handle; there only a call
         # that makes the person part of the trade counts: a required contact, or paying
         # the handle ("口令红包发给客服 wx:…").
-        calls = _matches(_MUST_CONTACT, text) + off_any
+        calls = _found(doc.norm, _MUST_CONTACT) + off_any
         if not onsite:
-            calls += _matches(_CONTACT_CALL, text)
+            calls += _found(doc.norm, _CONTACT_CALL)
         calls = _outside_warnings(doc, sorted(calls))
         calls_original = [doc.norm.span(a, b) for a, b in calls]
         used_calls = _near_any(calls_original, free_handles, _CALL_WINDOW)
         used_handles = _near_any(free_handles, used_calls, _CALL_WINDOW)
         if used_handles:
             contact_only += used_handles + used_calls
-    searched = _matches(_SEARCH_CONTACT, text)
+    searched = list(_found(doc.norm, _SEARCH_CONTACT))
     if not onsite:
         searched += _matches(_QR_CONTACT, text)
     contact_only += [doc.norm.span(a, b) for a, b in _outside_warnings(doc, searched)]
@@ -795,8 +823,8 @@ def _detect(doc: _Text) -> Iterator[tuple[str, list[Span]]]:
         _original_spans(original, [doc.norm.span(a, b) for a, b in off] + accounts),
     )
 
-    upfront = _upfront(text)
-    above = _above_face(text)
+    upfront = _upfront(doc.norm)
+    above = _above_face(doc.norm)
     yield "upfront_fee", _spans(doc, _outside_warnings(doc, upfront))
     yield "above_face_value", _spans(doc, above)
     urgency = _outside_warnings(doc, _found(doc.norm, _URGENCY))
@@ -806,18 +834,28 @@ def _detect(doc: _Text) -> Iterator[tuple[str, list[Span]]]:
     yield "keyword_stuffing", _spans(doc, _outside_warnings(doc, _keyword_stuffing(doc)))
 
     # Negative evidence.
+    # Scam words (plain words, no terminator in one) are searched in the cues'
+    # sentences only: a cue whose sentence has none touches none either, unless the
+    # cue runs over its sentence's end ("不要\n加"); then the page is searched.
     cues = doc.cues()
-    topics = sorted(_found(doc.norm, _SCAM_TOPIC) + off + upfront + above) if cues else []
+    topics = sorted(off + upfront + above) if cues else []
     warn, other_cues = [], []
+    past_end = False
     for a, b, _strong in cues:
         s_a, s_b = doc.sentence(a)
-        (warn if _has_between(topics, s_a, s_b) else other_cues).append((a, b))
+        if _has_between(topics, s_a, s_b) or _SCAM_TOPIC.search(text, s_a, s_b):
+            warn.append((a, b))
+        else:
+            other_cues.append((a, b))
+            past_end = past_end or b > s_b
+    if past_end or _WARN_WINDOW:
+        topics = sorted(topics + _found(doc.norm, _SCAM_TOPIC))
     warn += _near_any(other_cues, topics, _WARN_WINDOW)
     yield "warning_context", _spans(doc, warn)
     officials = _contacts.find_official_contacts(doc.norm)
     yield "official_contact", _original_spans(original, ((c.start, c.end) for c in officials))
     yield "onsite_flow", _spans(doc, onsite)
-    yield "icp", _spans(doc, _icp(text))
+    yield "icp", _spans(doc, _icp(doc.norm))
 
 
 def _has_between(sorted_spans: list[tuple[int, int]], start: int, end: int) -> bool:

@@ -7,9 +7,22 @@ of each span (``original[start:end]``), so a moderator sees the right words.
 
 from __future__ import annotations
 
+import random
+import re
+
 import pytest
 
-from classifier.signals import CODES, Signal, Span, detect_signals, in_warning_context
+from classifier.signals import (
+    _LIST_ANCHOR,
+    _SCAM_TOPIC,
+    _STUFF_WORDS,
+    _TERMINATORS,
+    CODES,
+    Signal,
+    Span,
+    detect_signals,
+    in_warning_context,
+)
 
 
 def signals(text: str) -> dict[str, Signal]:
@@ -486,3 +499,37 @@ def test_normalises_once(monkeypatch: pytest.MonkeyPatch) -> None:
     text = "高价收京东卡，加微信 ka_shou520 秒结，客服热线 95188，京ICP备12345678号"
     assert {s.code for s in detect_signals(text)} >= {"contact_only", "official_contact", "icp"}
     assert len(calls) == 1
+
+
+def test_stuffing_words_are_read_from_the_list_anchors_as_a_search_of_their_own() -> None:
+    """``_keyword_stuffing`` takes its trade words from ``_LIST_ANCHOR``'s matches: the
+    same as searching for them alone, on strings packed with both patterns' characters."""
+    own = re.compile("|".join(sorted(_STUFF_WORDS)))
+    chars = "".join(sorted(set(_LIST_ANCHOR.pattern) - {"|"})) + "a \n"
+    rng = random.Random(4)
+    for _ in range(3000):
+        text = "".join(rng.choice(chars) for _ in range(rng.randrange(2, 40)))
+        listed = [m.span() for m in _LIST_ANCHOR.finditer(text)]
+        derived = [(a, b) for a, b in listed if text[a:b] in _STUFF_WORDS]
+        assert derived == [m.span() for m in own.finditer(text)], text
+    assert set(_LIST_ANCHOR.pattern.split("|")) > _STUFF_WORDS
+
+
+@pytest.mark.parametrize(
+    ("text", "warned"),
+    [
+        ("请勿相信 加微信", ["勿相信"]),  # a scam word in the cue's sentence
+        ("请勿相信。加微信", []),  # only in the next sentence
+        ("不要\n加微信", ["不要\n加"]),  # the cue runs over the break and touches it
+        ("不要\n加他", []),
+    ],
+)
+def test_warning_context_needs_a_scam_word_in_or_touching_the_cue(text, warned) -> None:
+    found = signals(text).get("warning_context")
+    assert ([s.text for s in found.spans] if found else []) == warned
+
+
+def test_scam_words_are_plain_words_within_a_sentence() -> None:
+    """Searched sentence by sentence: no word may hold a terminator or need context."""
+    for word in _SCAM_TOPIC.pattern.split("|"):
+        assert re.escape(word) == word and not set(word) & set(_TERMINATORS), word
