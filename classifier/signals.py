@@ -124,6 +124,11 @@ _SEARCH_CONTACT = re.compile(
 )
 #: A shop's own QR at its counter is how shops take money ("是店里的收款码").
 _SHOP_BEFORE = re.compile(r"(?:店里的|店铺|门店|商家)\Z")
+#: Fees a buyer may ask for (a tax share, "税点", is how fake company buyers ask).
+_FEE_WORD = (
+    r"手续费|保证金|解冻费|解冻金|激活费|押金|会员费|服务费|认证费|验证费|验证金|税费|税点|通道费"
+    r"|刷流水|年费"
+)
 #: Paying or being paid outside a platform.
 _OFF_PLATFORM = re.compile(
     r"扫码(?:付|支付|转|给|打款)|转账(?:到|给|至)|转(?:到|给)(?:我|老板|对方|本人)|直接转账|先转账|"
@@ -151,19 +156,26 @@ _OFF_PLATFORM = re.compile(
     + "|"
     # "私下交易" is mostly a noun in reports ("私下交易无从统计"): only when it is offered
     + _each("可|可以|支持|接受|欢迎|直接|咱们|我们", "私下交易")
+    # a fee paid into an account ("解冻费请转入…账户", "税点先打到财务个人卡"), or any
+    # money into a person's card or a "监管账户" that no platform has
+    + "|"
+    + _each(_FEE_WORD, r"[^。!?\n]{0,6}?(?:转入|打到|汇入|打入|存入|转到|缴纳至|缴至|汇至)")
+    + "|"
+    + _each(
+        "转入|打到|汇入|打入|存入|缴纳至|缴至|汇至",
+        r"[^。!?\n]{0,8}?(?:个人卡|个人账户|私人账户|财务|监管账户)",
+    )
 )
 #: Pay first: 先付/先交/先转 … a fee; fees that only exist in scams stand alone.
-_FEE_WORD = (
-    r"手续费|保证金|解冻费|解冻金|激活费|押金|会员费|服务费|认证费|验证费|税费|通道费|刷流水|年费"
-)
 _UPFRONT = re.compile(
     _each(
         "先|预先|提前|需先|要先|须先|得先|首先",
-        r"\s?(?:付|交|转|缴|支付|缴纳|打|垫付|扫码付)"
+        r"\s?(?:付|交|转|缴|支付|缴纳|打|垫付|扫码付|承担)"
         rf"[^。!?\n]{{0,14}}?(?:{_FEE_WORD}|[{_CN_NUM}\d]+\s?(?:元|块|u)"
         rf"(?:[^。!?\n,]{{0,4}}?(?:{_FEE_WORD}))?|钱|款)",
     )
-    + "|解冻费|解冻金|激活费|"
+    + f"|先把[^。!?\\n]{{0,12}}?(?:{_FEE_WORD})"
+    + "|解冻费|解冻金|激活费|验证金|"
     + _each("缴纳|交|付|缴|扫码支付", r"[^。!?\n,]{0,8}?(?:保证金|押金|会员(?:服务)?费|年费)")
     + "|"
     + _each("开通|升级", r"[^。!?\n]{0,6}会员[^。!?\n]{0,10}(?:缴纳|交|付)")
@@ -298,6 +310,9 @@ _WARN_FAKE = re.compile(
     _each("谨防|小心|警惕", r"(?:假冒|冒充|同行)?[^。\n]{0,6}(?:认准|唯一|本人|本店|老板)")
     + "|"
     + _each("拒绝|不是|绝不|从不|非|不当|防", "骗子")
+    # a buyer calming a seller: "这是正常的风控流程，不是诈骗"
+    + "|"
+    + _each("不是|并非|绝非|不属于", "(?:诈骗|骗局)")
     + "|绝不骗人|不玩套路|没有套路|无套路|不坑"
 )
 

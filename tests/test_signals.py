@@ -131,7 +131,7 @@ POSITIVE: list[tuple[str, str, str, list[str] | None]] = [
         "a personal account to pay into",
         "保证金请转到客服的收款账户，备注订单号",
         "off_platform_payment",
-        ["客服的收款账户"],
+        ["保证金请转到", "客服的收款账户"],
     ),
     (
         "private trade offered",
@@ -156,6 +156,16 @@ POSITIVE: list[tuple[str, str, str, list[str] | None]] = [
         "off_platform_payment",
         ["二维码付款"],
     ),
+    (
+        "a fee into a supervised account",
+        "请在30分钟内缴纳账户解冻费168元，解冻费请转入平台财务监管账户",
+        "off_platform_payment",
+        ["解冻费请转入"],
+    ),
+    ("tax share to a person's card", "税点先打到财务个人卡", "off_platform_payment", None),
+    ("先把 a tax share", "我会请你先把百分之四的税点转给我", "upfront_fee", None),
+    ("先承担 a tax share", "卖家需先承担百分之三的税点", "upfront_fee", ["需先承担百分之三的税点"]),
+    ("验证金 alone", "首次提现需缴纳资金验证金", "upfront_fee", ["验证金"]),
     # a buyer's offer next to a handle is the call, however it names the cards
     ("收各种卡 beside a handle", "收各种卡 油卡 京东卡\n微信：ka_shou_77", "contact_only", None),
     # above_face_value
@@ -294,6 +304,12 @@ NEGATIVE: list[tuple[str, str, str]] = [
     ("no fee", "本平台零手续费，不收任何押金", "upfront_fee"),
     ("fee table", "提现手续费为0.1%，最低一元", "upfront_fee"),
     ("a warning naming the fee demand", "要求先付保证金的，一定是骗局", "upfront_fee"),
+    ("the platform pays the seller", "结算金额将打入您绑定的银行卡", "off_platform_payment"),
+    (
+        "a buyer's reassurance is no warning",
+        "这是平台的正常风控流程，不是诈骗。请缴纳解冻保证金",
+        "warning_context",
+    ),
     # above_face_value
     ("95折", "京东E卡95折回收", "above_face_value"),
     ("98折 is below face value", "京东E卡98折回收", "above_face_value"),
