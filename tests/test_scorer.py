@@ -127,6 +127,35 @@ def test_anti_fraud_warning_that_quotes_the_scam_passes(scorer: Scorer):
     assert "warning_context" in {s["code"] for s in result["signals"]}
 
 
+@pytest.mark.parametrize(
+    "ad",
+    [
+        "京东卡回收 当天到账\n需先付保证金200元，扫码付款后即可回收，完成后保证金原路退还\n"
+        "收款码见下方，付款后截图发给客服",
+        "高价回收油卡\n先转账100元手续费到支付宝账号 再发卡密\n秒结",
+        "回收京东E卡 98折\n口令红包发给客服，确认后立即打款\n支持USDT结算",
+    ],
+    ids=["deposit by QR", "fee first by transfer", "red packet and USDT"],
+)
+def test_a_pay_first_ad_without_a_chat_handle_is_not_passed(scorer: Scorer, ad: str):
+    """Off-platform payment solicits on its own (domain.md), with no WeChat or QQ to add:
+    the bundled model passed these at 0.003-0.23 before the corpus had such pages."""
+    result = scorer.score(text=ad)
+    assert result["suggestion"] != "pass", result["score"]
+    assert {"off_platform_payment", "upfront_fee"} & {s["code"] for s in result["signals"]}
+
+
+def test_a_warning_about_pay_first_demands_passes(scorer: Scorer):
+    warning = (
+        "如何识别卡券回收骗子？\n1. 要求添加私人微信或QQ交易的，多为骗子。\n"
+        "2. 要求先付保证金、手续费、解冻费的，一定是骗局。\n"
+        "3. 让你扫码付款或转账到个人账户的，立即停止交易。\n"
+        "正规平台都有ICP备案，交易在网站上完成。"
+    )
+    result = scorer.score(text=warning)
+    assert result["suggestion"] == "pass", result["score"]
+
+
 def test_thresholds_are_ordered_and_scores_calibrated(scorer: Scorer):
     assert 0.0 < scorer.thresholds["review"] <= scorer.thresholds["block"] <= 1.0
     metrics = scorer.card["metrics"]["final"]
