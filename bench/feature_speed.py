@@ -21,9 +21,10 @@ import argparse
 import time
 from pathlib import Path
 
+from corpus_pages import corpus_pages
+
 import classifier.featurize as featurize
 from classifier.document import document
-from classifier.inputs import corpus_examples
 from classifier.scorer import Scorer
 from classifier.training import aggregator_inputs, page_scores
 
@@ -37,11 +38,7 @@ def main() -> None:
     parser.add_argument("--model", type=Path, help="model folder (default: the bundled model)")
     args = parser.parse_args()
 
-    texts = corpus_examples().texts
-    pages: list[str] = []
-    while sum(len(t.encode()) for t in pages) < args.mb * 1e6:
-        pages.extend(texts)
-    size_mb = sum(len(t.encode()) for t in pages) / 1e6
+    _, pages, size_mb = corpus_pages(args.mb)
     scorer = Scorer.from_dir(args.model)
     docs = [document(text=t) for t in pages]
     _serve_from_memory()

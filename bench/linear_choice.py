@@ -42,14 +42,13 @@ from classifier.training import (
     POSITIVE,
     Example,
     PageModel,
-    aggregator_inputs,
     choose_thresholds,
     corpus_fingerprint,
     corpus_training_examples,
     fit_text_model,
+    held_out_inputs,
     nested_aggregator_oof,
     oof_metrics,
-    page_scores,
     solicitation_column,
     train,
 )
@@ -130,10 +129,7 @@ def nested(examples: list[Example], specs: list[str]) -> tuple[dict, list[str]]:
             labels[train_idx],
             [groups[i] for i in train_idx],
         )
-        col = solicitation_column(model)
-        scores = page_scores(PageFeaturizer(model), [docs[i] for i in test_idx], col)
-        agg_x[test_idx] = aggregator_inputs(scores, col, [docs[i] for i in test_idx])
-        page_oof[test_idx] = scores.page_proba[:, col]
+        agg_x[test_idx], page_oof[test_idx] = held_out_inputs(model, [docs[i] for i in test_idx])
     final, _ = nested_aggregator_oof(agg_x, y, groups, FOLDS)
     metrics = oof_metrics(y, final, choose_thresholds(y, final))
     metrics["page_text_only_roc_auc"] = float(roc_auc_score(y, page_oof))

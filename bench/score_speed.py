@@ -29,8 +29,8 @@ import time
 from pathlib import Path
 
 import jieba
+from corpus_pages import corpus_pages
 
-from classifier.inputs import corpus_examples
 from classifier.scorer import Scorer
 
 
@@ -45,11 +45,7 @@ def main() -> None:
     args = parser.parse_args()
     jieba.setLogLevel(logging.WARNING)
 
-    texts = corpus_examples().texts
-    pages: list[str] = []
-    while sum(len(t.encode()) for t in pages) < args.mb * 1e6:
-        pages.extend(texts)
-    size_mb = sum(len(t.encode()) for t in pages) / 1e6
+    texts, pages, size_mb = corpus_pages(args.mb)
     mean_kb = size_mb * 1e3 / len(pages)
     if args.write_jsonl:
         with open(args.write_jsonl, "w", encoding="utf-8") as fh:

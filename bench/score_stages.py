@@ -28,9 +28,9 @@ from pathlib import Path
 
 import jieba
 import rjieba
+from corpus_pages import corpus_pages
 
 from classifier.document import Document, document, units
-from classifier.inputs import corpus_examples
 from classifier.normalize import Normalized, normalize
 from classifier.scorer import Scorer
 from classifier.signals import detect_signals
@@ -49,11 +49,7 @@ def main() -> None:
     args = parser.parse_args()
     jieba.setLogLevel(logging.WARNING)
 
-    texts = corpus_examples().texts
-    pages: list[str] = []
-    while sum(len(t.encode()) for t in pages) < args.mb * 1e6:
-        pages.extend(texts)
-    mb = sum(len(t.encode()) for t in pages) / 1e6
+    _, pages, mb = corpus_pages(args.mb)
 
     docs = [document(text=t) for t in pages]
     norms = [normalize(d.text) for d in docs]

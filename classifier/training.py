@@ -216,6 +216,14 @@ def aggregator_inputs(scores: PageScores, col: int, docs: list[Document]) -> np.
 CALIBRATION_FOLDS = 3
 
 
+def held_out_inputs(model: Pipeline, docs: list[Document]) -> tuple[np.ndarray, np.ndarray]:
+    """A fold's held-out pages scored by the text model the fold trained: their
+    aggregator rows and their page scores (the out-of-fold inputs of ``train``)."""
+    col = solicitation_column(model)
+    scores = page_scores(PageFeaturizer(model), docs, col)
+    return aggregator_inputs(scores, col, docs), scores.page_proba[:, col]
+
+
 def fit_text_model(
     base: Pipeline, texts: list[str], labels: np.ndarray, groups: list[str] | None = None
 ) -> Pipeline:
@@ -373,10 +381,7 @@ def train(
             labels[train_idx],
             [groups[i] for i in train_idx],
         )
-        col = solicitation_column(model)
-        scores = page_scores(PageFeaturizer(model), [docs[i] for i in test_idx], col)
-        agg_x[test_idx] = aggregator_inputs(scores, col, [docs[i] for i in test_idx])
-        page_oof[test_idx] = scores.page_proba[:, col]
+        agg_x[test_idx], page_oof[test_idx] = held_out_inputs(model, [docs[i] for i in test_idx])
         log.info("fold %d/%d done (%.1f s)", fold + 1, folds, time.perf_counter() - started)
 
     # Out-of-fold final scores (the aggregator itself chosen and fitted without the
