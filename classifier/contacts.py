@@ -260,11 +260,20 @@ def _keyed_value(text: str, kind: str, start: int) -> tuple[int, str] | None:
     return None
 
 
+#: Memo keys of the patterns whose matches a page's whole lines read from the page's
+#: (``Normalized.found`` with ``crosses``: they may take a line break, but no anchor or
+#: look-around reads one). Plain names: a compiled pattern hashes its whole program.
+_KEYED_FOUND = "re:keyed"
+_REJOIN_FOUND = "re:rejoin_hint"
+_HOTLINE_FOUND = "re:hotline"
+_SERVICE_FOUND = "re:official_service"
+
+
 def _keyed_hits(norm: Normalized) -> Iterator[_Hit]:
     """Handles after a label: 微信号: abc, 电话/微信 159…, qq群 123…, 飞机 @name, USDT T…."""
     text = norm.text
     # (start, end, filler start, end): the labels run up to the filler, the last group
-    for m_start, m_end, labels_end, _ in norm.found("re:keyed", _KEYED, True, True):
+    for m_start, m_end, labels_end, _ in norm.found(_KEYED_FOUND, _KEYED, True, True):
         found = False
         labels = text[m_start:labels_end]
         # Most labels are followed by no value at all (3 in 4 on the corpus): say so
@@ -303,7 +312,7 @@ def _rejoin_hits(norm: Normalized) -> Iterator[_Hit]:
     text = norm.text
     if "去" not in text and "删" not in text and "不要" not in text:
         return  # every hint holds a verb (去掉, 去除, 删掉, 删除, 不要): many texts have none
-    for hint, _ in norm.found("re:rejoin_hint", _REJOIN_HINT, True):
+    for hint, _ in norm.found(_REJOIN_FOUND, _REJOIN_HINT, True):
         split_id = _SPLIT_ID_BEFORE.search(text, max(0, hint - 64), hint)
         if split_id is None:
             continue
@@ -639,7 +648,7 @@ _OFFICIAL_SERVICE = re.compile(r"官方(?:客服|热线|微信|公众号|app|网
 
 def _official_hits(norm: Normalized) -> Iterator[_Hit]:
     text = norm.text
-    for start, end in norm.found("re:hotline", _HOTLINE, True):
+    for start, end in norm.found(_HOTLINE_FOUND, _HOTLINE, True):
         if not text.endswith(_NUMBER_CHARS, 0, start):  # not the tail of a longer number
             yield _Hit("hotline", _NON_DIGIT.sub("", text[start:end]), start, end)
     # The searches below start at common characters (关于, 公司, 电话 …): most texts
@@ -649,18 +658,8 @@ def _official_hits(norm: Normalized) -> Iterator[_Hit]:
     for m in _OFFICIAL_ACCOUNT.finditer(text) if "公众号" in text else ():
         name = m.group("name") or m.group("name2") or ""
         yield _Hit("official_account", name, m.start(), m.end())
-    for start, end in norm.found("re:official_service", _OFFICIAL_SERVICE, True):
+    for start, end in norm.found(_SERVICE_FOUND, _OFFICIAL_SERVICE, True):
         yield _Hit("official_service", text[start:end], start, end)
-
-
-#: Patterns whose matches a page's whole lines read from the page's (``Normalized.found``
-#: with ``crosses``: they may take a line break, but no anchor or look-around reads one).
-CROSSING = {
-    _KEYED: "re:keyed",
-    _REJOIN_HINT: "re:rejoin_hint",
-    _HOTLINE: "re:hotline",
-    _OFFICIAL_SERVICE: "re:official_service",
-}
 
 
 def find_official_contacts(text: str | Normalized) -> list[Contact]:
@@ -672,3 +671,12 @@ def find_official_contacts(text: str | Normalized) -> list[Contact]:
         contacts.append(Contact(hit.kind, hit.value, start, end, norm.original[start:end]))
     contacts.sort(key=lambda c: (c.start, c.end))
     return contacts
+
+
+#: The crossing patterns and their memo keys (tests check each one's syntax).
+CROSSING = {
+    _KEYED: _KEYED_FOUND,
+    _REJOIN_HINT: _REJOIN_FOUND,
+    _HOTLINE: _HOTLINE_FOUND,
+    _OFFICIAL_SERVICE: _SERVICE_FOUND,
+}

@@ -734,7 +734,9 @@ def _found(norm: Normalized, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
 def _found_with(norm: Normalized, pattern: re.Pattern[str]) -> list[tuple[int, int, int, int]]:
     """(start, end, group start, group end) of every match of a ``_CROSSING_GROUPS``
     pattern (its last group: each branch has one), found once (shared: do not change it)."""
-    return norm.found(_GROUPED[id(pattern)], pattern, True, True)  # type: ignore[return-value]
+    key = _GROUPED[id(pattern)]
+    found = norm.memo.get(key)
+    return norm.found(key, pattern, True, True) if found is None else found  # type: ignore[return-value]
 
 
 def _find_handles(norm: Normalized) -> list[_contacts.Contact]:

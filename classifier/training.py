@@ -34,7 +34,7 @@ from sklearn.pipeline import Pipeline
 from classifier.contacts import link_contact
 from classifier.document import Block, Document, Link, from_html
 from classifier.featurize import Featurized, PageFeaturizer
-from classifier.model import LINEAR, LINEAR_C, SEED, build_pipeline, fold_splitter
+from classifier.model import LINEAR, SEED, build_pipeline, fold_splitter
 from classifier.signals import Signal
 
 log = logging.getLogger(__name__)
@@ -370,7 +370,8 @@ def train(
     groups = [e.group for e in examples]
     y = (labels == POSITIVE).astype(int)
     base = build_pipeline(linear=linear, C=C)  # refuses an unknown ``linear``
-    C = LINEAR_C[linear] if C is None else C
+    head = base.named_steps["classifier"]
+    C = getattr(head, "estimator", head).C  # the C the pipeline took (its default if None)
     agg_x = np.zeros((len(docs), len(AGGREGATOR_FEATURES)))
     page_oof = np.zeros(len(docs))
     splitter = fold_splitter(folds, groups is not None)
