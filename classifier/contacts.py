@@ -634,9 +634,10 @@ def with_link_contacts(contacts: list[Contact], links: Iterable[Link]) -> list[C
 _HOTLINE = re.compile(
     r"(?:10086|10010|10001|13800138000|1010\d{4}|95\d{3}|96\d{3}|12315|12321|12345|12377"
     r"|12381|12395|12306|400[ \-]?\d{3}[ \-]?\d{4}|800[ \-]?\d{3}[ \-]?\d{4})"
-    r"(?![\d%.]|[元块万分个人条次积])"
+    r"(?![\d%.a-z_]|[元块万分个人条次积])"
 )
-_NUMBER_CHARS = (*"0123456789", "-")
+#: What a hotline is not the tail of: a longer number, or a handle ("abc_12345").
+_NUMBER_CHARS = (*"0123456789", "-", "_", *"abcdefghijklmnopqrstuvwxyz")
 #: 10000 (China Telecom) is also a common amount: only after a word that makes it a number.
 _HOTLINE_10000 = re.compile(r"(?:电信|客服|热线|电话|拨打|致电)[:\s]{0,2}(10000)(?!\d)")
 _OFFICIAL_ACCOUNT = re.compile(
@@ -649,7 +650,7 @@ _OFFICIAL_SERVICE = re.compile(r"官方(?:客服|热线|微信|公众号|app|网
 def _official_hits(norm: Normalized) -> Iterator[_Hit]:
     text = norm.text
     for start, end in norm.found(_HOTLINE_FOUND, _HOTLINE, True):
-        if not text.endswith(_NUMBER_CHARS, 0, start):  # not the tail of a longer number
+        if not text.endswith(_NUMBER_CHARS, 0, start):  # not the tail of a number or handle
             yield _Hit("hotline", _NON_DIGIT.sub("", text[start:end]), start, end)
     # The searches below start at common characters (关于, 公司, 电话 …): most texts
     # lack the word every match holds, and one ``in`` says so far faster.

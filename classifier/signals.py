@@ -147,6 +147,12 @@ _OFF_PLATFORM = re.compile(
     # (asked for in the first person; "别人让我先发卡密" tells of it)
     r"|先发卡密(?<!让先发卡密)(?<!让我先发卡密)(?<!让你先发卡密)(?<!要求先发卡密)"
     r"|卡密发我|报卡号给价|"
+    # the card's PIN taken by a "customer service" chat instead of a form
+    + _each(
+        "联系|通过|找|私聊|添加",
+        r"[^。!?\n]{0,6}客服[^。!?\n]{0,4}(?:提交|发送|报|发|告知)[^。!?\n]{0,3}卡(?:号)?(?:和|及|与)?(?:卡)?密",
+    )
+    + "|"
     + _each("卡密|卡号卡密", r"(?:直接|一起|一并)?发给(?:老[\u4e00-\u9fff]|客服|财务|我)")
     + "|"
     + _each("发卡密给|发卡号卡密给", r"(?:客服|财务|我|老[\u4e00-\u9fff])")
@@ -182,8 +188,29 @@ _UPFRONT = re.compile(
 )
 #: Negations right before a fee word ("零手续费", "不收任何手续费", "无需押金").
 _FEE_NEGATED = re.compile(
-    r"(?:零|免|无|不收|不收取|不需要|无需|不用|从不收|不要求|没有)[^。!?\n]{0,4}\Z"
+    r"(?:零|免|无|不收|不收取|不需要|无需|不用|从不收|不要求|没有)[^。!?;,\n]{0,4}\Z"
 )
+#: A fee in a list that a negation leads: "不要求用户预先支付任何手续费、保证金、激活费".
+_LIST_NEGATED = re.compile(
+    r"(?:不要求|不收取?|无需|不需要|不用|从不|不会|没有|免收|免)"
+    r"[^。!?;,\n、]{0,14}(?:、[^。!?;,\n、]{1,8}){0,8}、\s?\Z"
+)
+#: Fees that stand alone in ``_UPFRONT`` and so may be items of a list.
+_LISTED_FEES = ("解冻费", "解冻金", "激活费", "验证金")
+#: A list of fees refused as a whole, the refusal after it: "保证金、押金、解冻费——以上
+#: 名目本平台一律不收". Looked for from the end of the list, within the sentence.
+_FEE_LIST_ITEM = re.compile(rf"[、,/和及或与]\s?[^、,。!?;\n]{{0,6}}?(?:{_FEE_WORD}|费|金|点)")
+_LIST_REFUSED = re.compile(
+    r"[^。!?;\n]{0,16}?(?:一律|一概|概|均|都|全都|从)(?:不|未)(?:收|要求|需要|索要|会收)"
+)
+#: What a platform says it never does: "本平台不支持 USDT 结算", "严禁私下交易". The
+#: phrase must follow in the same clause.
+_PAYMENT_REFUSED = re.compile(
+    r"(?:不支持|不接受|不使用|不提供|不采用|拒绝|禁止|严禁|不得|从不|绝不|决不|不会)"
+    r"[^。!?;,\n]{0,8}\Z"
+)
+#: The platform paying the seller is the on-site flow: "成功即由平台打款到你绑定的支付宝".
+_PLATFORM_PAYS = re.compile(r"(?:平台|系统|本站)[^。!?;,\n]{0,10}\Z")
 #: Rates at or above face value.
 _ABOVE_WORDS = re.compile(
     r"溢价|高于面值|超过面值|超面值|面值以上|比面值(?:还)?高|高过面值|满面值|按面值(?:收|回收|结)"
@@ -285,11 +312,34 @@ _WARN_STRONG = frozenset(
         "防诈",
         "敬而远之",
         "风险提示",
+        # an article naming a scam for what it is
+        "欺诈",
+        "行骗",
+        "诱饵",
+        "避坑",
+        "踩坑",
+        "中招",
     ]
 )
 #: Advice words that also dress up a pitch ("避免压价，直接找我"): a warning only within
 #: their own sentence, never for the whole line, and no pull on nearby quotes.
-_WARN_MILD = ("避免", "不建议", "不推荐", "远离", "危险信号")
+_WARN_MILD = (
+    "避免",
+    "不建议",
+    "不推荐",
+    "远离",
+    "危险信号",
+    "一律拒绝",
+    "请拒绝",
+    "凡是要求",
+    "凡要求",
+    # what others claim or demand, in an article's words ("陌生人…常宣称100%以上")
+    "号称",
+    "宣称",
+    "常要求",
+    "往往要求",
+    "陌生人",
+)
 _WARN_CUE = re.compile(
     "|".join(sorted([*_WARN_STRONG, *_WARN_MILD], key=len, reverse=True))
     + "|"
@@ -307,7 +357,7 @@ _WARN_CUE = re.compile(
 )
 #: Scammers borrow the words: "谨防假冒 认准本人微信", "拒绝骗子 诚信交易".
 _WARN_FAKE = re.compile(
-    _each("谨防|小心|警惕", r"(?:假冒|冒充|同行)?[^。\n]{0,6}(?:认准|唯一|本人|本店|老板)")
+    _each("谨防|小心|警惕|避坑", r"(?:假冒|冒充|同行)?[^。\n]{0,6}(?:认准|唯一|本人|本店|老板)")
     + "|"
     + _each("拒绝|不是|绝不|从不|非|不当|防", "骗子")
     # a buyer calming a seller: "这是正常的风控流程，不是诈骗"
@@ -481,7 +531,20 @@ def _upfront(norm: Normalized) -> list[tuple[int, int]]:
         (start, end)
         for start, end in _found(norm, _UPFRONT)
         if not _FEE_NEGATED.search(text, max(0, start - 8), start)
+        and not _refused_list(text, end)
+        and not (
+            text.startswith(_LISTED_FEES, start)
+            and _LIST_NEGATED.search(text, max(0, start - 100), start)
+        )
+        and not _PAYMENT_REFUSED.search(text, max(0, start - 12), start)
     ]
+
+
+def _refused_list(text: str, end: int) -> bool:
+    """Whether the fee ending at ``end`` is one of a list that the sentence refuses after it."""
+    while item := _FEE_LIST_ITEM.match(text, end):
+        end = item.end()
+    return _LIST_REFUSED.match(text, end) is not None
 
 
 _DIGIT_OR_DOT = frozenset("0123456789.")
@@ -530,6 +593,11 @@ def _off_platform(doc: _Text) -> list[tuple[int, int]]:
     text = doc.text
     out = []
     for start, end in _found(doc.norm, _OFF_PLATFORM):
+        before = max(0, start - 12)
+        if _PAYMENT_REFUSED.search(text, before, start):
+            continue
+        if text.startswith("打款", start) and _PLATFORM_PAYS.search(text, before, start):
+            continue
         if end - start == 1 and text[start] == "u":
             while start and text[start - 1] in _AMOUNT_CHARS:
                 start -= 1

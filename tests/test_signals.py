@@ -201,9 +201,47 @@ POSITIVE: list[tuple[str, str, str, list[str] | None]] = [
         "keyword_stuffing",
         None,
     ),
+    # off-platform: the card's PIN handed to a chat, a payment a platform does not refuse
+    (
+        "card PIN through customer service",
+        "3、联系在线客服提交卡号卡密 4、客服人工核卡后结算",
+        "off_platform_payment",
+        ["联系在线客服提交卡号卡密"],
+    ),
+    ("a buyer pays into your Alipay", "老板打款到你支付宝", "off_platform_payment", ["打款到你"]),
+    (
+        "a fee after another's refusal",
+        "解冻费都不收，但要先交保证金",
+        "upfront_fee",
+        ["要先交保证金"],
+    ),
+    (
+        "a list of fees demanded",
+        "先交200元保证金、激活费",
+        "upfront_fee",
+        ["先交200元保证金", "激活费"],
+    ),
     # warning_context
+    (
+        "an article names the bait",
+        "此类报价基本可以判定为以吸引卡密为目的的诱饵。",
+        "warning_context",
+        ["诱饵"],
+    ),
+    ("避坑 heading", "卡券回收避坑七条：出现任何一条，立刻停手", "warning_context", ["避坑"]),
+    (
+        "what others claim",
+        "陌生人“私下高价收” 常宣称95%甚至100%以上",
+        "warning_context",
+        ["陌生人", "宣称"],
+    ),
     ("警惕 … 骗局", '警惕"加微信高价回收"骗局', "warning_context", ["警惕", "骗局"]),
-    ("不要加陌生人", "不要加陌生人微信，更不要发卡密", "warning_context", ["不要加", "不要发卡密"]),
+    (
+        "不要加陌生人",
+        "不要加陌生人微信，更不要发卡密",
+        "warning_context",
+        ["不要加", "陌生人", "不要发卡密"],
+    ),
     ("police narration", "嫌疑人谎称需要先交解冻费才能提现", "warning_context", ["嫌疑人", "谎称"]),
     ("骗走", "对方以激活费名义骗走其1900元", "warning_context", ["对方以", "骗走"]),
     (
@@ -237,6 +275,27 @@ POSITIVE: list[tuple[str, str, str, list[str] | None]] = [
 ]
 
 NEGATIVE: list[tuple[str, str, str]] = [
+    # what a platform refuses, or does itself, is not off-platform payment
+    ("a platform refuses USDT", "本平台不支持 USDT 或其他虚拟币结算。", "off_platform_payment"),
+    ("a platform forbids", "本站严禁私下交易，一经发现封号处理", "off_platform_payment"),
+    (
+        "the platform pays",
+        "提交后系统自动验卡，成功即由平台打款到你绑定的支付宝。",
+        "off_platform_payment",
+    ),
+    # fees refused as a list
+    (
+        "a list refused after it",
+        "保证金、押金、激活费、验证费、解冻费、税点——以上名目本平台一律不收。",
+        "upfront_fee",
+    ),
+    ("a list refused before it", "不要求用户预先支付任何手续费、保证金、激活费。", "upfront_fee"),
+    ("a list refused with 都", "激活费、解冻费都不收", "upfront_fee"),
+    # what others claim, described in a table cell
+    ("a table cell reports a demand", "私人“高价收卡”\n常要求先交“手续费”\n不确定", "upfront_fee"),
+    ("a table cell reports a claim", "陌生人“私下高价收”\n号称秒到", "urgency"),
+    # an official number inside a handle is no hotline
+    ("a hotline's digits inside a handle", "认准本店微信 abc_12345 高价回收", "official_contact"),
     # contact_handle / contact_only
     ("official hotline is no handle", "客服热线10086，24小时服务", "contact_handle"),
     ("official hotline, no contact_only", "如有疑问请拨打客服热线 95188 咨询", "contact_only"),
