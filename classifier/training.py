@@ -305,6 +305,19 @@ def fit_aggregator(x: np.ndarray, y: np.ndarray, choice: AggregatorChoice) -> Lo
     return model.fit(_masked(x, choice.features), y)
 
 
+def is_monotone(aggregator: LogisticRegression) -> bool:
+    """Whether the final score never falls as the page's or any place's best unit score rises.
+
+    Per-place slopes are fitted on few pages: a place where nearly every page is a
+    solicitation (floating widgets) gets its evidence from its intercept, and its
+    slope is free to go negative. A widget's 0.99 then turned a guide with a QQ
+    widget into 0.02 out of fold.
+    """
+    w = dict(zip(AGGREGATOR_FEATURES, aggregator.coef_[0], strict=True))
+    slopes = [w["best_unit"] + w[f"best_unit@{p}"] for p in PLACES]
+    return w["page"] >= 0 and min(slopes) >= 0
+
+
 def _aggregator_oof(
     x: np.ndarray, y: np.ndarray, groups: list[str] | None, folds: int, choice: AggregatorChoice
 ) -> np.ndarray:
@@ -322,12 +335,15 @@ def choose_aggregator(
 
     Log loss, not the review false-positive rate: that rate hangs on the two or three
     hardest positives and would pick noise. Candidates are tried simplest first, and a
-    tie keeps the simpler one.
+    tie keeps the simpler one. A candidate whose fit lets a higher unit score lower the
+    page's score (``is_monotone``) is not tried.
     """
     best, best_loss = AggregatorChoice("place", 1.0), math.inf
     for features in AGGREGATOR_COLUMNS:
         for c in AGGREGATOR_C:
             choice = AggregatorChoice(features, c)
+            if not is_monotone(fit_aggregator(x, y, choice)):
+                continue
             loss = log_loss(y, _aggregator_oof(x, y, groups, folds, choice), labels=[0, 1])
             if loss < best_loss - 1e-9:
                 best, best_loss = choice, loss

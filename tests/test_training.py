@@ -23,6 +23,7 @@ from classifier.training import (
     choose_aggregator,
     fit_aggregator,
     fit_text_model,
+    is_monotone,
     nested_aggregator_oof,
     train,
     unit_handles,
@@ -30,15 +31,15 @@ from classifier.training import (
 
 
 def synthetic(seed: int = 0, sites: int = 40, pages: int = 8):
-    """Pages whose label follows the best unit's score only when that unit is a footer,
-    and the page score otherwise: the per-place slope is what separates them."""
+    """Pages whose label follows the best unit's score when that unit is a footer, and
+    mostly the page score otherwise: the per-place slope is what separates them."""
     rng = np.random.default_rng(seed)
     rows, y, groups = [], [], []
     for site in range(sites):
         for _ in range(pages):
             place = "footer" if rng.random() < 0.5 else "main"
             page_p, unit_p = rng.uniform(0.02, 0.98, size=2)
-            driver = unit_p if place == "footer" else page_p
+            driver = unit_p if place == "footer" else 0.8 * page_p + 0.2 * unit_p
             label = int(rng.random() < driver**3 / (driver**3 + (1 - driver) ** 3))
             rows.append(aggregate_features(page_p, np.array([unit_p, 0.01]), [place, "nav"]))
             y.append(label)
@@ -98,6 +99,35 @@ def test_a_smaller_feature_set_gives_no_weight_to_the_columns_it_leaves_out() ->
 def test_choice_finds_the_per_place_slope() -> None:
     x, y, groups = synthetic()
     assert choose_aggregator(x, y, groups).features == "place+slopes"
+
+
+def test_an_aggregator_whose_unit_score_lowers_the_page_is_not_monotone() -> None:
+    x, y, _ = synthetic()
+    agg = fit_aggregator(x, y, AggregatorChoice("place+slopes", 1.0))
+    assert is_monotone(agg)
+    named = list(AGGREGATOR_FEATURES)
+    agg.coef_[0, named.index("best_unit@widget")] = -agg.coef_[0, named.index("best_unit")] - 0.1
+    assert not is_monotone(agg)
+
+
+def test_the_choice_skips_a_candidate_that_is_not_monotone() -> None:
+    """Widgets whose label falls as their score rises: their per-place slope would go negative."""
+    rng = np.random.default_rng(3)
+    rows, y, groups = [], [], []
+    for site in range(40):
+        for _ in range(6):
+            page_p, unit_p = rng.uniform(0.02, 0.98, size=2)
+            place = "widget" if rng.random() < 0.3 else "main"
+            driver = 1 - unit_p if place == "widget" else unit_p
+            label = int(rng.random() < driver)
+            rows.append(aggregate_features(page_p, np.array([unit_p]), [place]))
+            y.append(label)
+            groups.append(f"site{site}")
+    x, y = np.vstack(rows), np.asarray(y)
+    free = fit_aggregator(x, y, AggregatorChoice("place+slopes", 1.0))
+    assert not is_monotone(free)  # the data would take the negative slope
+    choice = choose_aggregator(x, y, groups)
+    assert is_monotone(fit_aggregator(x, y, choice))
 
 
 def test_nested_choice_never_sees_its_outer_test_fold() -> None:
