@@ -141,7 +141,7 @@ _OFF_PLATFORM = re.compile(
     + _each("走|收|换|结|付", "u(?![a-z])")
     + r"|u(?:结算|商|结)|u(?<=\du)(?![a-z0-9])|u(?<=\d u)(?![a-z0-9])"
     r"|口令红包|红包(?:结算|付款|支付)"
-    r"|私下(?:转账|结算|付款)|线下(?:转账|结算|付款)|当面(?:结算|付款|交易)|现款现结"
+    r"|私下(?:转账|结算|付款)|线下(?:转账|结算|付款)"
     r"|打款(?:到|给)你"
     # the card itself handed to a person: the trade has left any platform
     # (asked for in the first person; "别人让我先发卡密" tells of it)
@@ -319,6 +319,11 @@ _WARN_STRONG = frozenset(
         "避坑",
         "踩坑",
         "中招",
+        "冒用",
+        # a reporter's narrative
+        "记者",
+        "卧底",
+        "暗访",
     ]
 )
 #: Advice words that also dress up a pitch ("避免压价，直接找我"): a warning only within
@@ -331,8 +336,11 @@ _WARN_MILD = (
     "危险信号",
     "一律拒绝",
     "请拒绝",
-    "凡是要求",
+    "凡是",
     "凡要求",
+    "有人说",
+    "有人让",
+    "有人要",
     # what others claim or demand, in an article's words ("陌生人…常宣称100%以上")
     "号称",
     "宣称",
@@ -354,6 +362,12 @@ _WARN_CUE = re.compile(
     + _each("不会", r"\s?(?:以|要求|让|索要|主动)")
     + "|"
     + _each("对方", r"(?:要求|发来|称|让|以|随即|说)")
+    # someone else's handle is told of, not offered: "让你扫他的收款码"
+    + "|"
+    + _each(
+        "他的|她的|对方的|骗子的",
+        r"(?:个人|私人)?(?:收款码|收款二维码|二维码|微信|qq|账户|账号|银行卡)",
+    )
 )
 #: Scammers borrow the words: "谨防假冒 认准本人微信", "拒绝骗子 诚信交易".
 _WARN_FAKE = re.compile(

@@ -230,6 +230,24 @@ POSITIVE: list[tuple[str, str, str, list[str] | None]] = [
     ),
     ("避坑 heading", "卡券回收避坑七条：出现任何一条，立刻停手", "warning_context", ["避坑"]),
     (
+        "a reporter's narrative",
+        "另一个账号则发来一张收款二维码，记者以“先付钱不放心”为由拒绝",
+        "warning_context",
+        ["记者"],
+    ),
+    (
+        "someone else's QR code",
+        "让你扫他的收款码，或用口令红包结算",
+        "warning_context",
+        ["他的收款码"],
+    ),
+    (
+        "impersonation",
+        "凡是冒用本店名义在网上让您加私人微信、先付押金的，都不是本店",
+        "warning_context",
+        ["凡是", "冒用"],
+    ),
+    (
         "what others claim",
         "陌生人“私下高价收” 常宣称95%甚至100%以上",
         "warning_context",
@@ -283,6 +301,14 @@ NEGATIVE: list[tuple[str, str, str]] = [
         "提交后系统自动验卡，成功即由平台打款到你绑定的支付宝。",
         "off_platform_payment",
     ),
+    ("face to face at a shop", "街边店最好当面交易、当面验卡、当面给钱", "off_platform_payment"),
+    (
+        "a reporter's narrative",
+        "另一个账号则发来一张收款二维码，记者以“先付钱不放心”为由拒绝",
+        "off_platform_payment",
+    ),
+    ("someone else's QR code", "让你扫他的收款码，或用口令红包结算", "off_platform_payment"),
+    ("someone says", "有人说能帮我加急结算，要先交 50 元", "upfront_fee"),
     # fees refused as a list
     (
         "a list refused after it",
