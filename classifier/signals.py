@@ -122,6 +122,12 @@ _QR_CONTACT = re.compile(
 _SEARCH_CONTACT = re.compile(
     _each("搜索|搜", r"\s?[a-z][a-z0-9_]{4,31}\s?(?:就能|就可以|即可|能)?\s?(?:找到我|加我|联系我)")
 )
+#: A call to message the poster, whose handle is on their profile, not in the text
+#: ("有卡的老板私聊我，价格好说"): it solicits with a buyer's offer in its line.
+_DM_CALL = re.compile(r"私聊我|私信我|私我|滴滴我|戳我|老板私聊|私聊(?:价|报价|详谈|秒)")
+_BUYER_OFFER = re.compile(
+    r"高价(?:回)?收|长期收|大量收|价格好说|价格美丽|量大价|量大从优|秒结|面值全收|有卡的"
+)
 #: A shop's own QR at its counter is how shops take money ("是店里的收款码").
 _SHOP_BEFORE = re.compile(r"(?:店里的|店铺|门店|商家)\Z")
 #: Fees a buyer may ask for (a tax share, "税点", is how fake company buyers ask).
@@ -780,6 +786,8 @@ _LINE_LOCAL = {
     _LIST_ANCHOR: "re:list_anchor",
     _QUOTE: "re:quote",
     _WARN_FAKE: "re:warn_fake",
+    _DM_CALL: "re:dm_call",
+    _BUYER_OFFER: "re:buyer_offer",
 }
 #: Patterns that may match across a line break only by taking it (``\s``) or by a
 #: look-ahead's leading ``\s`` run, with no anchor and no other look-around that can
@@ -903,6 +911,14 @@ def _detect(doc: _Text) -> Iterator[tuple[str, list[Span]]]:
         if used_handles:
             contact_only += used_handles + used_calls
     searched = list(_found(doc.norm, _SEARCH_CONTACT))
+    dm_calls = _outside_warnings(doc, _found(doc.norm, _DM_CALL)) if not onsite else []
+    if dm_calls:
+        offers = _outside_warnings(doc, _found(doc.norm, _BUYER_OFFER))
+        for a, b in dm_calls:
+            line_start, line_end = doc.line(a)
+            in_line = [o for o in offers if line_start <= o[0] < line_end]
+            if in_line:
+                searched += [(a, b), *in_line]
     if not onsite:
         searched += _matches(_QR_CONTACT, text)
     contact_only += [doc.norm.span(a, b) for a, b in _outside_warnings(doc, searched)]
