@@ -200,6 +200,7 @@ class _Page:
         self.norm = norm
         self.text = norm.text
         self.signals = detect_signals(norm)
+        self._on_platform = any(s.code == "onsite_flow" for s in self.signals)
         self._pieces = featurizer._tokenizer.cut(self.text)
         ids, self._keep = featurizer._words.token_ids(self._pieces)
         self.n_tokens = len(ids)
@@ -226,7 +227,11 @@ class _Page:
         """
         if original:
             whole = start == 0 and end == len(self.norm.original)
-            signals = self.signals if whole else detect_signals(self.norm.lines(start, end))
+            signals = (
+                self.signals
+                if whole
+                else detect_signals(self.norm.lines(start, end), self._on_platform)
+            )
             signal_counts = _signal_counts(signals)
             start = self.norm.position(start)
             end = self.norm.position(end)

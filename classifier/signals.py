@@ -122,6 +122,8 @@ _QR_CONTACT = re.compile(
 _SEARCH_CONTACT = re.compile(
     _each("搜索|搜", r"\s?[a-z][a-z0-9_]{4,31}\s?(?:就能|就可以|即可|能)?\s?(?:找到我|加我|联系我)")
 )
+#: A call refused in so many words: "客服微信…（仅答疑与售后，不私下收卡）".
+_CALL_REFUSED = re.compile(r"(?:不|从不|绝不|决不)(?:私下|私自|线下)?\Z")
 #: A call to message the poster, whose handle is on their profile, not in the text
 #: ("有卡的老板私聊我，价格好说"): it solicits with a buyer's offer in its line.
 _DM_CALL = re.compile(r"私聊我|私信我|私我|滴滴我|戳我|老板私聊|私聊(?:价|报价|详谈|秒)")
@@ -878,8 +880,9 @@ def _outside_warnings(doc: _Text, found: Iterable[tuple[int, int]]) -> list[tupl
     return [(a, b) for a, b in found if not _inside(ranges, a, b)]
 
 
-def _detect(doc: _Text) -> Iterator[tuple[str, list[Span]]]:
-    """Each code with its spans (maybe none), in ``CODES`` order.
+def _detect(doc: _Text, on_platform: bool = False) -> Iterator[tuple[str, list[Span]]]:
+    """Each code with its spans (maybe none), in ``CODES`` order (``on_platform``: see
+    ``detect_signals``).
 
     Contacts come back from ``find_contacts`` in original offsets, so everything
     compared with them (calls to contact, warning ranges) is compared there too.
@@ -890,6 +893,7 @@ def _detect(doc: _Text) -> Iterator[tuple[str, list[Span]]]:
     yield "contact_handle", _original_spans(original, ((c.start, c.end) for c in contacts))
 
     onsite = _onsite(doc)
+    platform = on_platform or bool(onsite)
     free_handles = sorted(
         (c.start, c.end)
         for c in contacts
@@ -902,8 +906,9 @@ def _detect(doc: _Text) -> Iterator[tuple[str, list[Span]]]:
         # that makes the person part of the trade counts: a required contact, or paying
         # the handle ("口令红包发给客服 wx:…").
         calls = _found(doc.norm, _MUST_CONTACT) + off_any
-        if not onsite:
+        if not platform:
             calls += _found(doc.norm, _CONTACT_CALL)
+        calls = [(a, b) for a, b in calls if not _CALL_REFUSED.search(text, max(0, a - 4), a)]
         calls = _outside_warnings(doc, sorted(calls))
         calls_original = [doc.norm.span(a, b) for a, b in calls]
         used_calls = _near_any(calls_original, free_handles, _CALL_WINDOW)
@@ -911,7 +916,7 @@ def _detect(doc: _Text) -> Iterator[tuple[str, list[Span]]]:
         if used_handles:
             contact_only += used_handles + used_calls
     searched = list(_found(doc.norm, _SEARCH_CONTACT))
-    dm_calls = _outside_warnings(doc, _found(doc.norm, _DM_CALL)) if not onsite else []
+    dm_calls = _outside_warnings(doc, _found(doc.norm, _DM_CALL)) if not platform else []
     if dm_calls:
         offers = _outside_warnings(doc, _found(doc.norm, _BUYER_OFFER))
         for a, b in dm_calls:
@@ -919,7 +924,7 @@ def _detect(doc: _Text) -> Iterator[tuple[str, list[Span]]]:
             in_line = [o for o in offers if line_start <= o[0] < line_end]
             if in_line:
                 searched += [(a, b), *in_line]
-    if not onsite:
+    if not platform:
         searched += _matches(_QR_CONTACT, text)
     contact_only += [doc.norm.span(a, b) for a, b in _outside_warnings(doc, searched)]
     if contact_only:
@@ -978,14 +983,17 @@ def _has_between(sorted_spans: list[tuple[int, int]], start: int, end: int) -> b
     return k < len(sorted_spans) and sorted_spans[k][0] < end
 
 
-def detect_signals(text: str | Normalized) -> list[Signal]:
+def detect_signals(text: str | Normalized, on_platform: bool = False) -> list[Signal]:
     """Every signal that fires on ``text``, in ``CODES`` order, with original spans.
 
     Accepts an already normalised text, so that a scorer normalising a page once for
-    its features, signals and contacts does not pay three times.
+    its features, signals and contacts does not pay three times. ``on_platform``: the
+    text is part of a page with its own on-site flow (a footer of a platform's page),
+    so its handles are judged as the page's are: a support WeChat there is not
+    contact-only unless the trade needs it.
     """
     doc = _Text(text if isinstance(text, Normalized) else normalize(text))
-    return [Signal(code, spans) for code, spans in _detect(doc) if spans]
+    return [Signal(code, spans) for code, spans in _detect(doc, on_platform) if spans]
 
 
 @lru_cache(maxsize=8)

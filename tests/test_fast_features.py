@@ -263,15 +263,28 @@ def test_a_calibrated_svm_head_equals_the_pipelines_on_corpus_rows(sites: list[S
 
 
 def test_unit_rows_are_the_pipelines_rows_of_the_unit_texts(scorer, sites: list[Site]):
-    """A unit's row is what the pipeline makes of the unit's text alone, signals included."""
+    """A unit's row is what the pipeline makes of the unit's text alone; its signals are
+    those of its text too, judged on a platform's page as that page's are."""
+    from classifier.signals import CODES, detect_signals
+
     pipeline = scorer.model.text_model
     docs = corpus_docs(sites)
     got = PageFeaturizer(pipeline).featurize(docs)
     assert got.doc_units == [units(d) for d in docs]
-    unit_texts = [d.block_text(u) for d, us in zip(docs, got.doc_units, strict=True) for u in us]
+    unit_texts, on_platform = [], []
+    for doc, us, signals in zip(docs, got.doc_units, got.signals, strict=True):
+        platform = any(s.code == "onsite_flow" for s in signals)
+        unit_texts += [doc.block_text(u) for u in us]
+        on_platform += [platform] * len(us)
     assert len(unit_texts) > len(docs)  # some pages have several units
-    expected = sparse.csr_matrix(pipeline.named_steps["features"].transform(unit_texts))
-    np.testing.assert_allclose(got.units.toarray(), expected.toarray(), rtol=0, atol=1e-12)
+    assert any(on_platform)  # some units are parts of a platform's page
+    expected = pipeline.named_steps["features"].transform(unit_texts).toarray()
+    signal_columns = expected[:, expected.shape[1] - len(CODES) :]
+    signal_columns[:] = 0.0
+    for row, (text, platform) in enumerate(zip(unit_texts, on_platform, strict=True)):
+        for signal in detect_signals(text, platform):
+            signal_columns[row, CODES.index(signal.code)] = np.log1p(len(signal.spans))
+    np.testing.assert_allclose(got.units.toarray(), expected, rtol=0, atol=1e-12)
 
 
 def test_page_signals_and_normalisation_are_the_evidences(scorer, sites: list[Site]):

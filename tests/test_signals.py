@@ -309,6 +309,7 @@ NEGATIVE: list[tuple[str, str, str]] = [
     ),
     ("someone else's QR code", "让你扫他的收款码，或用口令红包结算", "off_platform_payment"),
     ("someone says", "有人说能帮我加急结算，要先交 50 元", "upfront_fee"),
+    ("a call refused", "客服微信：dkb_kefu01（仅答疑与售后，不私下收卡）", "contact_only"),
     # fees refused as a list
     (
         "a list refused after it",
@@ -515,6 +516,16 @@ def test_in_warning_context_mixed_page_footer_is_not_a_warning() -> None:
 def test_in_warning_context_rejects_bad_span() -> None:
     with pytest.raises(IndexError):
         in_warning_context("abc", 2, 9)
+
+
+def test_a_platform_pages_footer_judges_its_handle_as_the_page_does() -> None:
+    """A support WeChat in a platform's footer, scored as a unit, is not contact-only."""
+    footer = "有问题联系客服 微信 dkb_kefu01"
+    assert "contact_only" in signals(footer)
+    codes = {s.code for s in detect_signals(footer, on_platform=True)}
+    assert "contact_handle" in codes and "contact_only" not in codes
+    required = "提交后请务必添加客服微信 dkb_kefu01 确认订单"
+    assert "contact_only" in {s.code for s in detect_signals(required, on_platform=True)}
 
 
 def test_official_hotlines_are_not_contact_only() -> None:
