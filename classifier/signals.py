@@ -406,6 +406,16 @@ _SCAM_TOPIC = re.compile(
 _QUOTE = re.compile(r"“[^”\n]{1,120}”|\"[^\"\n]{1,120}\"|「[^」\n]{1,120}」|『[^』\n]{1,120}』")
 #: How far (normalised characters) a quote may stand from a warning cue.
 _QUOTE_WINDOW = 150
+#: A quote answered with a dash is quoted to be rebutted: "“加我 vx，五分钟到账。”——私下走
+#:是因为他根本不打算给钱".
+_REBUTTED_QUOTE = re.compile(r"“[^”\n]{1,200}” ?——|\"[^\"\n]{1,200}\" ?——")
+#: Words that say the lines after them are quoted word for word ("内容如下（原文照录）:"):
+#: those lines are warning talk, up to a long line (the narrative again) or a dozen lines.
+_QUOTED_LINES = re.compile(
+    r"原文照录|原文如下|原话|一字不改|照录如下|内容如下|广告如下|帖子如下|截图如下|聊天记录如下"
+)
+_QUOTED_MAX_LINES = 12
+_QUOTED_LINE_CHARS = 150
 _TERMINATORS = "。!?;\n"
 _IN_LINE_TERMINATORS = _TERMINATORS.replace("\n", "")
 _SENTENCE_END = re.compile(r"[。!?;\n]")
@@ -494,6 +504,8 @@ class _Text:
             if b < len(self.text) and self.text[b - 1 : b] == ":":
                 b = self.sentence(b + 1)[1]
             ranges.append((a, b))
+        ranges += _found(self.norm, _REBUTTED_QUOTE)
+        ranges += [self._quoted_lines(a) for a, _ in _found(self.norm, _QUOTED_LINES)]
         strong = [(a, b) for a, b, is_strong in self.cues() if is_strong]
         if strong:
             starts = [a for a, _ in strong]
@@ -503,6 +515,19 @@ class _Text:
                     ranges.append((q_a, q_b))
         self._warning = _merge(ranges)
         return self._warning
+
+    def _quoted_lines(self, pos: int) -> tuple[int, int]:
+        """The line at ``pos`` and the short lines after it (``_QUOTED_LINES``)."""
+        text = self.text
+        start, end = self.line(pos)
+        for _ in range(_QUOTED_MAX_LINES):
+            if end >= len(text):
+                break
+            next_end = self.line(end + 1)[1]
+            if next_end - end - 1 > _QUOTED_LINE_CHARS:
+                break
+            end = next_end
+        return start, end
 
     def in_warning(self, start: int, end: int) -> bool:
         """Whether normalised ``[start, end)`` lies inside one warning range."""
@@ -797,6 +822,8 @@ _LINE_LOCAL = {
     _LIST_ANCHOR: "re:list_anchor",
     _QUOTE: "re:quote",
     _WARN_FAKE: "re:warn_fake",
+    _REBUTTED_QUOTE: "re:rebutted_quote",
+    _QUOTED_LINES: "re:quoted_lines",
     _DM_CALL: "re:dm_call",
     _BUYER_OFFER: "re:buyer_offer",
 }

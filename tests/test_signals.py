@@ -310,6 +310,17 @@ NEGATIVE: list[tuple[str, str, str]] = [
     ("someone else's QR code", "让你扫他的收款码，或用口令红包结算", "off_platform_payment"),
     ("someone says", "有人说能帮我加急结算，要先交 50 元", "upfront_fee"),
     ("a call refused", "客服微信：dkb_kefu01（仅答疑与售后，不私下收卡）", "contact_only"),
+    (
+        "a quote answered with a dash",
+        "“别去网站交了，加我 ｖｘ：ｈｓ９９８２，五分钟到账。”——网站慢是因为要验卡",
+        "contact_only",
+    ),
+    (
+        "lines quoted word for word",
+        "王某称，他看到一则帖子，内容如下（原文照录）：\n【长期大量收卡】京东卡 统统收！\n"
+        "有卡的朋友加扣扣：二八七六 四零 三九五一，或者加薇信同号。\n新客户首单需先付五十元手续费。",
+        "upfront_fee",
+    ),
     # fees refused as a list
     (
         "a list refused after it",
@@ -526,6 +537,18 @@ def test_a_platform_pages_footer_judges_its_handle_as_the_page_does() -> None:
     assert "contact_handle" in codes and "contact_only" not in codes
     required = "提交后请务必添加客服微信 dkb_kefu01 确认订单"
     assert "contact_only" in {s.code for s in detect_signals(required, on_platform=True)}
+
+
+def test_quoted_lines_end_where_the_narrative_resumes() -> None:
+    """Lines after "原文照录:" are quoted up to the next long line; an ad after that counts."""
+    narrative = "王某按帖子添加对方后，对方先让他发来卡号和卡密验卡，" * 7
+    text = (
+        "帖子内容如下（原文照录）：\n有卡的朋友加微信 hs_8899 秒结\n"
+        + narrative
+        + "\n有卡的朋友加微信 kb_7788 秒结"
+    )
+    spans = span_texts(text, "contact_only")
+    assert "kb_7788" in spans and "hs_8899" not in spans
 
 
 def test_official_hotlines_are_not_contact_only() -> None:
