@@ -221,6 +221,18 @@ POSITIVE: list[tuple[str, str, str, list[str] | None]] = [
         "upfront_fee",
         ["先交200元保证金", "激活费"],
     ),
+    (
+        "an order a chat must confirm",
+        "提交后请在十分钟内+V客服 shs_kf520 发送订单截图，未确认的订单将被系统自动关闭",
+        "contact_only",
+        ["+V", "shs_kf520", "订单截图", "未确认的订单"],
+    ),
+    (
+        "sell it to me",
+        "携程卡直接卖给我就行，一千的卡给你一千！\n微信：xc_shouka99",
+        "contact_only",
+        ["卖给我", "xc_shouka99"],
+    ),
     # warning_context
     (
         "an article names the bait",
