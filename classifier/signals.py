@@ -341,6 +341,9 @@ _WARN_STRONG = frozenset(
         "踩坑",
         "中招",
         "冒用",
+        "骗你",
+        "想骗",
+        "另有所图",
         # a reporter's narrative
         "记者",
         "卧底",
@@ -362,6 +365,9 @@ _WARN_MILD = (
     "有人说",
     "有人让",
     "有人要",
+    "有人开出",
+    "有人报",
+    "看到有人",
     # what others claim or demand, in an article's words ("陌生人…常宣称100%以上")
     "号称",
     "宣称",
@@ -412,11 +418,19 @@ _QUOTE = re.compile(r"“[^”\n]{1,120}”|\"[^\"\n]{1,120}\"|「[^」\n]{1,120
 _QUOTE_WINDOW = 150
 #: A quote answered with a dash is quoted to be rebutted: "“加我 vx，五分钟到账。”——私下走
 #:是因为他根本不打算给钱".
-_REBUTTED_QUOTE = re.compile(r"“[^”\n]{1,200}” ?——|\"[^\"\n]{1,200}\" ?——")
+_REBUTTED_QUOTE = re.compile(
+    r"“[^”\n]{1,200}”(?= ?——|之类|这类|这样的|等(?:说法|话术|字眼|广告|报价|理由|名义))"
+    r"|\"[^\"\n]{1,200}\"(?= ?——|之类|这类|这样的|等(?:说法|话术|字眼|广告|报价|理由|名义))"
+)
 #: Words that say the lines after them are quoted word for word ("内容如下（原文照录）:"):
 #: those lines are warning talk, up to a long line (the narrative again) or a dozen lines.
 _QUOTED_LINES = re.compile(
     r"原文照录|原文如下|原话|一字不改|照录如下|内容如下|广告如下|帖子如下|截图如下|聊天记录如下"
+    r"|这类[^。!?\n]{0,6}(?:信息|广告|帖子|消息)|以下[^。!?\n]{0,4}(?:信息|广告|帖子|消息|话术)"
+)
+#: Words that say the lines before them were quoted: "近日此类信息在我县多个小区业主群内传播".
+_QUOTED_ABOVE = re.compile(
+    r"(?:此类|上述|以上|这些|这种)[^。!?\n]{0,6}(?:信息|广告|帖子|消息|话术|说法)"
 )
 _QUOTED_MAX_LINES = 12
 _QUOTED_LINE_CHARS = 150
@@ -510,6 +524,7 @@ class _Text:
             ranges.append((a, b))
         ranges += _found(self.norm, _REBUTTED_QUOTE)
         ranges += [self._quoted_lines(a) for a, _ in _found(self.norm, _QUOTED_LINES)]
+        ranges += [self._quoted_lines(a, back=True) for a, _ in _found(self.norm, _QUOTED_ABOVE)]
         strong = [(a, b) for a, b, is_strong in self.cues() if is_strong]
         if strong:
             starts = [a for a, _ in strong]
@@ -520,17 +535,25 @@ class _Text:
         self._warning = _merge(ranges)
         return self._warning
 
-    def _quoted_lines(self, pos: int) -> tuple[int, int]:
-        """The line at ``pos`` and the short lines after it (``_QUOTED_LINES``)."""
+    def _quoted_lines(self, pos: int, back: bool = False) -> tuple[int, int]:
+        """The line at ``pos`` and the short lines after it (before it if ``back``)."""
         text = self.text
         start, end = self.line(pos)
         for _ in range(_QUOTED_MAX_LINES):
-            if end >= len(text):
-                break
-            next_end = self.line(end + 1)[1]
-            if next_end - end - 1 > _QUOTED_LINE_CHARS:
-                break
-            end = next_end
+            if back:
+                if start == 0:
+                    break
+                before = self.line(start - 1)[0]
+                if start - 1 - before > _QUOTED_LINE_CHARS:
+                    break
+                start = before
+            else:
+                if end >= len(text):
+                    break
+                after = self.line(end + 1)[1]
+                if after - end - 1 > _QUOTED_LINE_CHARS:
+                    break
+                end = after
         return start, end
 
     def in_warning(self, start: int, end: int) -> bool:
@@ -828,6 +851,7 @@ _LINE_LOCAL = {
     _WARN_FAKE: "re:warn_fake",
     _REBUTTED_QUOTE: "re:rebutted_quote",
     _QUOTED_LINES: "re:quoted_lines",
+    _QUOTED_ABOVE: "re:quoted_above",
     _DM_CALL: "re:dm_call",
     _BUYER_OFFER: "re:buyer_offer",
 }

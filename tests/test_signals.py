@@ -333,6 +333,22 @@ NEGATIVE: list[tuple[str, str, str]] = [
         "有卡的朋友加扣扣：二八七六 四零 三九五一，或者加薇信同号。\n新客户首单需先付五十元手续费。",
         "upfront_fee",
     ),
+    (
+        "a quote named as a kind of offer",
+        "当你看到有人开出“面值一百收一百零二”“话费秒结不打折”之类的价格时",
+        "urgency",
+    ),
+    (
+        "lines a notice names after them",
+        "收京东E卡、天猫卡、油卡，103 收，秒到。\n不用去平台排队，扫码加我，卡密直接发我。\n"
+        "近日此类信息在我县多个小区业主群内传播，已有三名群众受骗。",
+        "contact_only",
+    ),
+    (
+        "lines a heading announces",
+        "紧急提醒：这类收卡信息请勿相信\n不用去平台排队，扫码加我，卡密直接发我。",
+        "contact_only",
+    ),
     # fees refused as a list
     (
         "a list refused after it",
