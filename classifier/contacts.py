@@ -405,6 +405,61 @@ def _same_number_hits(text: str, hits: list[_Hit]) -> Iterator[_Hit]:
                 yield _Hit(kind, number.value, number.start, number.end)
 
 
+#: A bank account: 16-19 digits, maybe split by one separator at a time (★ and full-width
+#: digits are gone after normalising). Strict at both ends: not part of a longer number
+#: or code ("LJ2026112309150042"), and no further digit group, so a long number run is
+#: no account (and no 16-digit slice of one). Led by the digit, look-behinds after it:
+#: ``re`` then tries only at digits, three times faster than at every character.
+#: Line-local (no separator, look-around or class takes a line break): units read
+#: the page's matches.
+_BANK_NUMBER = re.compile(
+    r"\d(?<![a-z0-9]\d)(?<![0-9][ \-.·]\d)(?:[ \-.·]?\d){15,18}(?![a-z0-9])(?![ \-.·]\d)"
+)
+_BANK_NUMBER_FOUND = "re:bank_number"
+#: What makes such a number an account: a bank, its branch, the account holder, or a
+#: named collecting / transfer account ("收款账户", "对公账户", "财务个人卡").
+_BANK_CUE = (
+    "银行|开户|户名|支行|分行|储蓄卡|借记卡"
+    "|(?:收款|对公|转账|汇款|打款|缴费|缴纳|监管|个人|财务)(?:账户|帐户|账号|帐号|卡)"
+)
+#: What makes it something else: a gift or fuel card (with its PIN), an order or
+#: transaction number, a site's record number.
+_NOT_BANK_CUE = (
+    "e卡|京东卡|卡密|密码|油卡|充值卡|购物卡|礼品卡|超市卡|储值卡|提货卡|一卡通|会员卡"
+    "|订单|单号|流水号|交易号|编号|icp|备案|公网安备"
+)
+_BANK_CONTEXT = re.compile(f"(?P<bank>{_BANK_CUE})|{_NOT_BANK_CUE}")
+#: How far (characters, line breaks included) a cue may stand from the number.
+_BANK_WINDOW = 20
+#: A date up front (20261123140211…) is a timestamp or a serial, not an account.
+_DATE_PREFIX = re.compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])")
+
+
+def _bank_context(text: str, start: int, end: int) -> bool:
+    """Whether the cue nearest the number at ``text[start:end]`` makes it a bank account.
+
+    The nearest cue before it decides ("农业银行 卡号 6228…" yes, "加油卡卡号 1000…"
+    no); with none before, the nearest after ("6217… 中国建设银行", "…卡号 … 密码 8888").
+    """
+    before = list(_BANK_CONTEXT.finditer(text, max(0, start - _BANK_WINDOW), start))
+    cue = before[-1] if before else _BANK_CONTEXT.search(text, end, end + _BANK_WINDOW)
+    return cue is not None and cue.group("bank") is not None
+
+
+def _bank_hits(norm: Normalized) -> Iterator[_Hit]:
+    """Bank card and account numbers to transfer to, where a bank cue stands near them.
+
+    A bare long number is as often a gift card, an order or a timestamp: the cue
+    nearest the number decides (``_bank_context``). Luhn is not checked: scam pages
+    print invented numbers.
+    """
+    text = norm.text
+    for start, end in norm.found(_BANK_NUMBER_FOUND, _BANK_NUMBER):
+        value = _digits(text[start:end])
+        if not _DATE_PREFIX.match(value) and _bank_context(text, start, end):
+            yield _Hit("payment", value, start, end)
+
+
 class _Claims:
     """Which normalised characters a finding already covers (a handle is reported once)."""
 
@@ -442,10 +497,12 @@ def _url_hits(text: str) -> Iterator[_Hit]:
 
 
 def _hits(norm: Normalized) -> list[_Hit]:
-    """Labelled and linked handles first; free-standing numbers only where nothing else is."""
+    """Linked handles, bank accounts and labelled handles first; free-standing numbers
+    only where nothing else is."""
     text = norm.text
     claims = _Claims(len(text))
     hits = claims.take(_link_hits(text))
+    hits += claims.take_free(_bank_hits(norm))  # before labels: "微信/银行卡 6222…" is a card
     hits += claims.take([h for h in _keyed_hits(norm) if claims.free(h)])
     hits += claims.take_free(_rejoin_hits(norm))
     hits += claims.take_free(_at_name_hits(text))

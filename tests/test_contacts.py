@@ -228,6 +228,94 @@ CASES: list[tuple[str, str, list[tuple[str, str, str]]]] = [
 ]
 
 
+#: Bank card and account numbers (all invented): a payment handle only with a bank cue
+#: near it, never as a gift / fuel card, an order number, a record number or a time.
+BANK_CASES: list[tuple[str, str, list[tuple[str, str, str]]]] = [
+    # ---- positives: value is the digits, the span the number as written
+    (
+        "户名 and 开户行 before",
+        "解冻费请转入 户名:王建 开户行:农业银行 卡号 6228 4803 9812 6650 174",
+        [("payment", "6228480398126650174", "6228 4803 9812 6650 174")],
+    ),
+    (
+        "对公账户, bank after, mixed separators",
+        "对公账户 6217 0028-7005-3316 842 中国建设银行",
+        [("payment", "6217002870053316842", "6217 0028-7005-3316 842")],
+    ),
+    (
+        "full-width digits split by ★",
+        "工商银行卡号：６２２２★０２１３★０４５１★８８７６",
+        [("payment", "6222021304518876", "６２２２★０２１３★０４５１★８８７６")],
+    ),
+    (
+        "dots, traditional 銀行",
+        "招商銀行 卡號 6214.8305.7126.9308 戶名 劉某",
+        [("payment", "6214830571269308", "6214.8305.7126.9308")],
+    ),
+    (
+        "bank in brackets after",
+        "先转 10 元验证费到 6230 5822 1109 4476(建设银行)",
+        [("payment", "6230582211094476", "6230 5822 1109 4476")],
+    ),
+    (
+        "户名 after, on the next line",
+        "请转入监管账户:\n账号:6222 0213 0451 8876\n户名:周某(财务)",
+        [("payment", "6222021304518876", "6222 0213 0451 8876")],
+    ),
+    (
+        "开户行 on the line above",
+        "开户行:工商银行城东支行\n账号:6222021304518876",
+        [("payment", "6222021304518876", "6222021304518876")],
+    ),
+    (
+        "收款账户 unsplit",
+        "收款账户：6217856100047732915，转完截图",
+        [("payment", "6217856100047732915", "6217856100047732915")],
+    ),
+    (
+        "个人卡 with Chinese numerals",
+        "税点打到财务个人卡 陆贰壹柒 捌伍陆壹 零零零肆 柒柒叁贰",
+        [("payment", "6217856100047732", "陆贰壹柒 捌伍陆壹 零零零肆 柒柒叁贰")],
+    ),
+    (
+        "two accounts",
+        "中国银行 6216 6100 0001 2345 678 或 邮储银行 6221 8812 3456 7890",
+        [
+            ("payment", "6216610000012345678", "6216 6100 0001 2345 678"),
+            ("payment", "6221881234567890", "6221 8812 3456 7890"),
+        ],
+    ),
+    (
+        "bank account beside a WeChat",
+        "微信 kk_card7 银行卡 6228 4803 9812 6650 174",
+        [
+            ("wechat", "kk_card7", "kk_card7"),
+            ("payment", "6228480398126650174", "6228 4803 9812 6650 174"),
+        ],
+    ),
+    (
+        "a WeChat label shared with the card",
+        "微信/银行卡：6222 0213 0451 8876",
+        [("payment", "6222021304518876", "6222 0213 0451 8876")],
+    ),
+    # ---- negatives
+    ("京东E卡 卡号 with a bank later", "京东E卡 卡号 2203 1105 4321 5678 回收款打到银行卡", []),
+    ("加油卡卡号", "中石化加油卡卡号 1000 1131 0000 4567 890 余额 500 元 工商银行", []),
+    ("卡号 and 密码, bank after", "卡号 2203 1105 4321 5678 密码 8888 可提现到银行卡", []),
+    ("订单号 by a bank", "订单号 6228480398126650 已退回您的农业银行卡", []),
+    ("流水号", "建设银行 转账流水号 6217002870053316842", []),
+    ("no context", "把钱转到 6228 4803 9812 6650 174 就行了", []),
+    ("bare number", "6228480398126650174", []),
+    ("ICP record", "中国银行版权所有 京公网安备 1101020000810001号", []),
+    ("timestamp", "建设银行 交易时间戳 20261123140211883", []),
+    ("order code with letters", "银行到账 单据 LJ2026112309150042", []),
+    ("longer number run", "工商银行 6222 0213 0451 8876 1234 5678", []),
+    ("too short", "工商银行 卡号 6222 0213 0451 887", []),
+]
+
+CASES += BANK_CASES
+
+
 def _triples(contacts: list[Contact]) -> list[tuple[str, str, str]]:
     return [(c.kind, c.value, c.text) for c in contacts]
 
@@ -293,3 +381,19 @@ def test_find_official_contacts(text: str, expected: list[tuple[str, str, str]])
 
 def test_enough_cases() -> None:
     assert len(CASES) >= 60
+    assert len(BANK_CASES) >= 15
+
+
+@pytest.mark.parametrize("text", [pytest.param(t, id=name) for name, t, _ in BANK_CASES])
+def test_bank_accounts_of_lines_cut_from_the_page_are_their_own(text: str) -> None:
+    """Units read the page's number matches (``Normalized.found``): same as alone."""
+    page = normalize(text)
+    find_contacts(page)  # the page first, as scoring does: its matches are kept
+    breaks = [k for k, c in enumerate(text) if c == "\n"]
+    starts, ends = [0] + [k + 1 for k in breaks], [*breaks, len(text)]
+    for a in starts:
+        for b in ends:
+            if a < b:
+                assert _triples(find_contacts(page.lines(a, b))) == _triples(
+                    find_contacts(text[a:b])
+                ), text[a:b]
