@@ -228,6 +228,18 @@ POSITIVE: list[tuple[str, str, str, list[str] | None]] = [
         ["+V", "shs_kf520", "订单截图", "未确认的订单"],
     ),
     (
+        "a card named in the buyer's offer",
+        "收京东卡，价好，电话 一五九七三四八零五一六",
+        "contact_only",
+        ["收京东卡", "价好", "一五九七三四八零五一六"],
+    ),
+    (
+        "a label split by a space",
+        "移动卡我这边直接收。微 信：hf 9 9 shou，备注易问",
+        "contact_only",
+        ["hf 9 9 shou", "备注"],
+    ),
+    (
         "sell it to me",
         "携程卡直接卖给我就行，一千的卡给你一千！\n微信：xc_shouka99",
         "contact_only",
