@@ -15,7 +15,10 @@ segmented and searched for signals once:
 - a unit's signal counts are its own: the detectors run on the unit's text, as
   training's pipeline would on that text alone (counting the page's spans
   inside the unit instead was cheaper but let a page's context leak into its
-  footer: review FPR 0.033 against 0.009, see docs/benchmarks.md).
+  footer: review FPR 0.033 against 0.009, see docs/benchmarks.md). One thing
+  comes from the page: whether it has its own on-site flow, so that a support
+  WeChat in a platform's footer is judged as the page judges it
+  (``detect_signals(..., on_platform=True)``).
 """
 
 from __future__ import annotations
