@@ -52,9 +52,8 @@ def main() -> None:
     for label, c in sorted(counts.items()):
         print(f"| {label} | {c['pass']} | {c['review']} | {c['block']} |")
     for wrong, probe_id, label, suggestion, score in rows:
-        print(
-            f"{'WRONG' if wrong else 'ok   '} {probe_id:24s} {label:17s} {suggestion:6s} {score:.3f}"
-        )
+        mark = "WRONG" if wrong else "ok   "
+        print(f"{mark} {probe_id:24s} {label:17s} {suggestion:6s} {score:.3f}")
 
 
 if __name__ == "__main__":
