@@ -363,13 +363,13 @@ _WARN_MILD = (
     "请拒绝",
     "凡是",
     "凡要求",
+    # what others say, claim or demand, in an article's words ("陌生人…常宣称100%以上")
     "有人说",
     "有人让",
     "有人要",
     "有人开出",
     "有人报",
     "看到有人",
-    # what others claim or demand, in an article's words ("陌生人…常宣称100%以上")
     "号称",
     "宣称",
     "常要求",
@@ -417,12 +417,9 @@ _SCAM_TOPIC = re.compile(
 _QUOTE = re.compile(r"“[^”\n]{1,120}”|\"[^\"\n]{1,120}\"|「[^」\n]{1,120}」|『[^』\n]{1,120}』")
 #: How far (normalised characters) a quote may stand from a warning cue.
 _QUOTE_WINDOW = 150
-#: A quote answered with a dash is quoted to be rebutted: "“加我 vx，五分钟到账。”——私下走
-#:是因为他根本不打算给钱".
-_REBUTTED_QUOTE = re.compile(
-    r"“[^”\n]{1,200}”(?= ?——|之类|这类|这样的|等(?:说法|话术|字眼|广告|报价|理由|名义))"
-    r"|\"[^\"\n]{1,200}\"(?= ?——|之类|这类|这样的|等(?:说法|话术|字眼|广告|报价|理由|名义))"
-)
+#: What after a quote makes it one quoted to be rebutted ("“加我 vx，五分钟到账。”——私下走
+#: 是因为他根本不打算给钱") or named as a kind of offer ("“秒结不打折”之类的价格").
+_QUOTE_NAMED = re.compile(r" ?——|之类|这类|这样的|等(?:说法|话术|字眼|广告|报价|理由|名义)")
 #: Words that say the lines after them are quoted word for word ("内容如下（原文照录）:"):
 #: those lines are warning talk, up to a long line (the narrative again) or a dozen lines.
 _QUOTED_LINES = re.compile(
@@ -523,13 +520,14 @@ class _Text:
             if b < len(self.text) and self.text[b - 1 : b] == ":":
                 b = self.sentence(b + 1)[1]
             ranges.append((a, b))
-        ranges += _found(self.norm, _REBUTTED_QUOTE)
+        quotes = _found(self.norm, _QUOTE)
+        ranges += [(a, b) for a, b in quotes if _QUOTE_NAMED.match(self.text, b)]
         ranges += [self._quoted_lines(a) for a, _ in _found(self.norm, _QUOTED_LINES)]
         ranges += [self._quoted_lines(a, back=True) for a, _ in _found(self.norm, _QUOTED_ABOVE)]
         strong = [(a, b) for a, b, is_strong in self.cues() if is_strong]
         if strong:
             starts = [a for a, _ in strong]
-            for q_a, q_b in _found(self.norm, _QUOTE):
+            for q_a, q_b in quotes:
                 k = bisect_left(starts, q_a - _QUOTE_WINDOW)
                 if k < len(starts) and starts[k] <= q_b + _QUOTE_WINDOW:
                     ranges.append((q_a, q_b))
@@ -850,7 +848,6 @@ _LINE_LOCAL = {
     _LIST_ANCHOR: "re:list_anchor",
     _QUOTE: "re:quote",
     _WARN_FAKE: "re:warn_fake",
-    _REBUTTED_QUOTE: "re:rebutted_quote",
     _QUOTED_LINES: "re:quoted_lines",
     _QUOTED_ABOVE: "re:quoted_above",
     _DM_CALL: "re:dm_call",
