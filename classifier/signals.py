@@ -173,7 +173,9 @@ _OFF_PLATFORM = re.compile(
         r"(?:专属|专人)?客服[^。!?\n]{0,4}?(?:完成|进行|办理)[^。!?\n]{0,6}?(?:核验|验卡|结算|打款)",
     )
     + "|"
-    + _each("卡密|卡号卡密", r"(?:直接|一起|一并)?发给(?:老[\u4e00-\u9fff]|客服|财务|我)")
+    # "把卡号、卡密和面值一次性发给值班客服"
+    + r"(?:卡号)?卡密[^。!?！？\n]{0,10}?发(?:给|送给|至)"
+    + r"[^。!?！？\n]{0,4}?(?:老[\u4e00-\u9fff]|客服|财务|我)"
     + "|"
     + _each("发卡密给|发卡号卡密给", r"(?:客服|财务|我|老[\u4e00-\u9fff])")
     + "|"
@@ -363,6 +365,7 @@ _WARN_MILD = (
     "请拒绝",
     "凡是",
     "凡要求",
+    "任何要求",
     # what others say, claim or demand, in an article's words ("陌生人…常宣称100%以上")
     "有人说",
     "有人让",
@@ -385,11 +388,11 @@ _WARN_CUE = re.compile(
         r"|透露|提供|告诉|点击|私下|把卡密|发卡密|泄露)",
     )
     # what an official never does ("不会要求您扫码付款"), and a scam told in the third
-    # person ("对方发来一张收款码"): their sentence only
+    # person ("对方发来一张收款码", "群主要求先把卡密发给财务"): their sentence only
     + "|"
     + _each("不会", r"\s?(?:以|要求|让|索要|主动)")
     + "|"
-    + _each("对方", r"(?:要求|发来|称|让|以|随即|说)")
+    + _each("对方|群主|骗子|买家", r"(?:要求|发来|称|让|以|随即|说)")
     # someone else's handle is told of, not offered: "让你扫他的收款码"
     + "|"
     + _each(

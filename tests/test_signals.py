@@ -116,6 +116,12 @@ POSITIVE: list[tuple[str, str, str, list[str] | None]] = [
         ["卡号卡密发给老周"],
     ),
     (
+        "the PIN and more to an on-duty customer service",
+        "请点击右侧“QQ交谈”，把卡号、卡密和面值一次性发给值班客服，验卡完成后为您创建订单",
+        "off_platform_payment",
+        ["卡密和面值一次性发给值班客服"],
+    ),
+    (
         "a buyer's offer in a banner, handle in numerals",
         "【收Q币、收各类游戏点卡，抠抠：二八七四六三一九五，量大价优】",
         "contact_only",
@@ -318,6 +324,11 @@ POSITIVE: list[tuple[str, str, str, list[str] | None]] = [
 
 NEGATIVE: list[tuple[str, str, str]] = [
     # what a platform refuses, or does itself, is not off-platform payment
+    (
+        "an operator's warning about the PIN",
+        "请注意，任何要求您把卡密“拍照发给我”的，都不是本公司工作人员。",
+        "off_platform_payment",
+    ),
     ("a platform refuses USDT", "本平台不支持 USDT 或其他虚拟币结算。", "off_platform_payment"),
     ("a platform forbids", "本站严禁私下交易，一经发现封号处理", "off_platform_payment"),
     (
