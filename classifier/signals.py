@@ -280,6 +280,8 @@ _ONSITE = re.compile(
     r"|我的订单|订单详情|订单状态|结算到(?:您的)?(?:支付宝|银行卡|账户|余额)|提现到|绑定银行卡"
     r"|绑定支付宝|寄售|上传卡密|选择面值|选择卡种|回收记录|个人中心|会员中心|工单"
     r"|卡号[^。\n]{0,20}卡密[^。\n]{0,20}提交"
+    # a platform sending trade back to its own site ("仅售后咨询，订单请在网站提交")
+    r"|请(?:在|到|通过)(?:本站|网站|平台|官网|app|小程序|网页)(?:内|上|里)?[^。\n，,]{0,4}提交"
 )
 #: "京ICP备12345678号-1": found from "icp", the province character is taken before it.
 _ICP = re.compile(r"icp(?<![a-z]icp)\s?[备证]\s?\d{4,}\s?号(?:-\d+)?")
@@ -652,7 +654,10 @@ def _guarantee(doc: _Text) -> list[tuple[int, int]]:
 
 
 #: Words that make an on-site step this site's own, not one described in an article.
-_SELF = re.compile(r"本站|本平台|我们|我司|登录后|点击|下方|您的订单|您可")
+_SELF = re.compile(
+    r"本站|本平台|我们|我司|登录后|点击|下方|您的订单|您可"
+    r"|请(?:在|到|通过)(?:网站|平台|官网|app|小程序|网页)"  # the site's own instruction
+)
 _UI_LINE = 30  # a line this short holding the phrase is a button, menu or form label
 #: A short line ending like prose is a step of an article's list, not a control:
 #: "在平台页面内提交卡号和密码，等待系统自动验卡；"

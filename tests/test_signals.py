@@ -317,6 +317,12 @@ POSITIVE: list[tuple[str, str, str, list[str] | None]] = [
         ["在线提交", "自动验卡", "结算到支付宝"],
     ),
     ("menu item", "首页\n我的订单\n帮助中心", "onsite_flow", ["我的订单"]),
+    (
+        "a support handle that sends trade back to the site",
+        "客服微信 hemiao_kefu（仅售后咨询，订单请在网站提交）",
+        "onsite_flow",
+        ["请在网站提交"],
+    ),
     # icp
     ("ICP", "©2024 卡宝 京ICP备2024012345号-2", "icp", ["京ICP备2024012345号-2"]),
     ("ICP 证", "粤ICP证030173号", "icp", ["粤ICP证030173号"]),
