@@ -363,6 +363,12 @@ NEGATIVE: list[tuple[str, str, str]] = [
         "upfront_fee",
     ),
     (
+        "an ad a reporter excerpts",
+        "记者将其中一个群置顶的广告原文摘录如下（联系方式已做部分处理）：\n"
+        "【本地 收卡 不压价】京东E卡 98\n找我别找群里其他人 威信：bl ka 2 0 7 7（备注 收卡）",
+        "contact_only",
+    ),
+    (
         "a quote named as a kind of offer",
         "当你看到有人开出“面值一百收一百零二”“话费秒结不打折”之类的价格时",
         "urgency",
