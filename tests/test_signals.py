@@ -363,6 +363,11 @@ NEGATIVE: list[tuple[str, str, str]] = [
         "upfront_fee",
     ),
     (
+        "a victim tells what the buyer said",
+        "他先问我卡的面值，然后他说：“卡号卡密发我验一下。”我发了。",
+        "off_platform_payment",
+    ),
+    (
         "an ad a reporter excerpts",
         "记者将其中一个群置顶的广告原文摘录如下（联系方式已做部分处理）：\n"
         "【本地 收卡 不压价】京东E卡 98\n找我别找群里其他人 威信：bl ka 2 0 7 7（备注 收卡）",
