@@ -73,6 +73,11 @@ CASES: list[tuple[str, str, list[tuple[str, str, str]]]] = [
         [("phone", "15982010384", "一五九八二〇一〇三八四")],
     ),
     (
+        "a lone Q before numerals",
+        "联系：Q 七五二八六九一零三（数字自己拼一下）",
+        [("qq", "752869103", "七五二八六九一零三")],
+    ),
+    (
         "financial numerals",
         "壹伍玖捌贰零壹零叁捌肆",
         [("phone", "15982010384", "壹伍玖捌贰零壹零叁捌肆")],
