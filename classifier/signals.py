@@ -430,7 +430,7 @@ _QUOTE_NAMED = re.compile(r" ?——|之类|这类|这样的|等(?:说法|话术
 #: Words that say the lines after them are quoted word for word ("内容如下（原文照录）:"):
 #: those lines are warning talk, up to a long line (the narrative again) or a dozen lines.
 _QUOTED_LINES = re.compile(
-    r"原文(?:照录|摘录|抄录|如下)|原话|一字不改|(?:照录|摘录|抄录|转录)如下|内容如下|广告如下|帖子如下"
+    r"原文(?:照录|摘录|抄录|如下)|(?:广告|帖子|消息|信息|聊天)原文|原话|一字不改|(?:照录|摘录|抄录|转录)如下|内容如下|广告如下|帖子如下"
     r"|截图如下|聊天记录如下"
     r"|这类[^。!?\n]{0,6}(?:信息|广告|帖子|消息)|以下[^。!?\n]{0,4}(?:信息|广告|帖子|消息|话术)"
 )

@@ -368,6 +368,12 @@ NEGATIVE: list[tuple[str, str, str]] = [
         "off_platform_payment",
     ),
     (
+        "ads a content site says readers sent in",
+        "下面这些广告原文都是读者截图发来的，大家对照看看。\n套路一：比例高得离谱\n"
+        "各类游戏点卡高价回收 不限量 加v：dk 520 888 秒结 今晚十二点截止",
+        "contact_only",
+    ),
+    (
         "an ad a reporter excerpts",
         "记者将其中一个群置顶的广告原文摘录如下（联系方式已做部分处理）：\n"
         "【本地 收卡 不压价】京东E卡 98\n找我别找群里其他人 威信：bl ka 2 0 7 7（备注 收卡）",
