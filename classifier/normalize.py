@@ -316,6 +316,8 @@ _CONTACTISH = r"(?=(?:[^\S\n]|[)\]】」”\"'])*(?:号|群|同号|客服|在线
 _WORDS: tuple[tuple[str, str], ...] = (
     (r"(?<=[薇徽v])信|(?<=w)ei(?:信|xin)|(?<=w)echat|(?<=[微薇])x", "微信"),
     (r"(?<=加[微薇威])(?=[^\S\n]*(?:[:=]|[a-z0-9]))", "微信"),
+    # "联系：薇 youka_ytx": a lone 薇 (no name: 小薇) before a handle
+    (r"(?<=薇)(?<![\u4e00-\u9fff]薇)(?=[^\S\n]*(?:[:=]|[a-z0-9]))", "微信"),
     (rf"(?<=[微薇徽威])[^\S\n]信{_CONTACTISH}", "微信"),  # "微 信:", split to slip past filters
     (rf"(?<=威)信{_CONTACTISH}|(?<=卫)星{_CONTACTISH}|(?<=加威)信|(?<=加卫)星", "微信"),
     (r"(?<=[vw])(?<![a-z0-9_\-][vw])x(?![a-z_\-])", "微信"),  # vx, wx

@@ -72,6 +72,8 @@ CASES: list[tuple[str, str, list[tuple[str, str, str]]]] = [
         "一五九八二〇一〇三八四",
         [("phone", "15982010384", "一五九八二〇一〇三八四")],
     ),
+    ("a lone 薇 before a handle", "联系：薇 youka_ytx", [("wechat", "youka_ytx", "youka_ytx")]),
+    ("a name ending in 薇 is no WeChat", "小薇 abc123", []),
     (
         "a lone Q before numerals",
         "联系：Q 七五二八六九一零三（数字自己拼一下）",

@@ -110,6 +110,13 @@ POSITIVE: list[tuple[str, str, str, list[str] | None]] = [
         ["先发卡密", "口令红包"],
     ),
     (
+        "a classified that takes calls only",
+        "大量收购物卡 超市卡 百货卡\n沃尔玛 永辉 华润万家 本地百货卡 都要 按面值收不打折\n"
+        "①⑧③ ⑦⑥⑤② 〇④⑨①\n只接电话 不回短信",
+        "contact_only",
+        ["①⑧③ ⑦⑥⑤② 〇④⑨①", "只接电话"],
+    ),
+    (
         "the card handed to a named person",
         "拍照或者复制卡号卡密发给老周，验过就结",
         "off_platform_payment",
