@@ -278,7 +278,8 @@ _GUARANTEE = re.compile(
 _ONSITE = re.compile(
     r"在线提交|提交卡密|提交订单|提交回收|批量提交|自动验卡|自动结算|系统验卡|验卡成功|订单号|订单查询"
     r"|我的订单|订单详情|订单状态|结算到(?:您的)?(?:支付宝|银行卡|账户|余额)|提现到|绑定银行卡"
-    r"|绑定支付宝|寄售|上传卡密|选择面值|选择卡种|回收记录|个人中心|会员中心|工单"
+    # (not 个人中心 / 会员中心: every forum and Q&A site has one)
+    r"|绑定支付宝|寄售|上传卡密|选择面值|选择卡种|回收记录|工单"
     r"|卡号[^。\n]{0,20}卡密[^。\n]{0,20}提交"
     # a platform sending trade back to its own site ("仅售后咨询，订单请在网站提交")
     r"|请(?:在|到|通过)(?:本站|网站|平台|官网|app|小程序|网页)(?:内|上|里)?[^。\n，,]{0,4}提交"
@@ -426,7 +427,7 @@ _QUOTE = re.compile(r"“[^”\n]{1,120}”|\"[^\"\n]{1,120}\"|「[^」\n]{1,120
 _QUOTE_WINDOW = 150
 #: What after a quote makes it one quoted to be rebutted ("“加我 vx，五分钟到账。”——私下走
 #: 是因为他根本不打算给钱") or named as a kind of offer ("“秒结不打折”之类的价格").
-_QUOTE_NAMED = re.compile(r" ?——|之类|这类|这样的|等(?:说法|话术|字眼|广告|报价|理由|名义)")
+_QUOTE_NAMED = re.compile(r" ?——|之类|这类|这种|这样的|等(?:说法|话术|字眼|广告|报价|理由|名义)")
 #: Words that say the lines after them are quoted word for word ("内容如下（原文照录）:"):
 #: those lines are warning talk, up to a long line (the narrative again) or a dozen lines.
 _QUOTED_LINES = re.compile(
@@ -435,8 +436,10 @@ _QUOTED_LINES = re.compile(
     r"|这类[^。!?\n]{0,6}(?:信息|广告|帖子|消息)|以下[^。!?\n]{0,4}(?:信息|广告|帖子|消息|话术)"
 )
 #: Words that say the lines before them were quoted: "近日此类信息在我县多个小区业主群内传播".
+#: Not when they follow a quote of their own ("“今天收满就停”这种话术看多了"): that
+#: quote is what they name (``_QUOTE_NAMED``), not a reply above it in a thread.
 _QUOTED_ABOVE = re.compile(
-    r"(?:此类|上述|以上|这些|这种)[^。!?\n]{0,6}(?:信息|广告|帖子|消息|话术|说法)"
+    r"(?<![”\"」』])(?:此类|上述|以上|这些|这种)[^。!?\n]{0,6}(?:信息|广告|帖子|消息|话术|说法)"
 )
 _QUOTED_MAX_LINES = 12
 _QUOTED_LINE_CHARS = 150

@@ -110,6 +110,19 @@ POSITIVE: list[tuple[str, str, str, list[str] | None]] = [
         ["先发卡密", "口令红包"],
     ),
     (
+        "a planted answer on a Q&A site whose menu has 个人中心",
+        "问答网 首页我要提问个人中心\n网友 卡商老王\nE卡长期收，比例99，直接上纸飞机搜 @ecard_wang 私聊。",
+        "contact_only",
+        None,
+    ),
+    (
+        "a planted answer another user rebuts by quoting it",
+        "网友 点卡小王子\n点卡全收，给97，今天收满就停。扣扣：2781540936，备注优先处理。\n"
+        "网友 不吃香菜\n“今天收满就停”这种话术看多了，楼主小心。",
+        "contact_only",
+        ["2781540936", "备注"],
+    ),
+    (
         "a classified that takes calls only",
         "大量收购物卡 超市卡 百货卡\n沃尔玛 永辉 华润万家 本地百货卡 都要 按面值收不打折\n"
         "①⑧③ ⑦⑥⑤② 〇④⑨①\n只接电话 不回短信",
