@@ -72,6 +72,12 @@ CASES: list[tuple[str, str, list[tuple[str, str, str]]]] = [
         "一五九八二〇一〇三八四",
         [("phone", "15982010384", "一五九八二〇一〇三八四")],
     ),
+    (
+        "a label, a comma, then the call",
+        "打开 QQ，添加客服 3318270546，验证信息填“卖卡”",
+        [("qq", "3318270546", "3318270546")],
+    ),
+    ("labels listed with commas are no handle", "微信，QQ，电话都可以联系我们", []),
     ("a lone 薇 before a handle", "联系：薇 youka_ytx", [("wechat", "youka_ytx", "youka_ytx")]),
     ("a name ending in 薇 is no WeChat", "小薇 abc123", []),
     (

@@ -151,7 +151,7 @@ POSITIVE: list[tuple[str, str, str, list[str] | None]] = [
         "a handle to search for",
         "我们只用TG联系，搜 yh_kafang 就能找到我",
         "contact_only",
-        ["搜 yh_kafang 就能找到我"],
+        ["联系", "搜 yh_kafang 就能找到我", "yh_kafang"],  # the TG label reaches it past the comma
     ),
     (
         "a personal account to pay into",
