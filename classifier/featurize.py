@@ -15,10 +15,12 @@ segmented and searched for signals once:
 - a unit's signal counts are its own: the detectors run on the unit's text, as
   training's pipeline would on that text alone (counting the page's spans
   inside the unit instead was cheaper but let a page's context leak into its
-  footer: review FPR 0.033 against 0.009, see docs/benchmarks.md). One thing
-  comes from the page: whether it has its own on-site flow, so that a support
+  footer: review FPR 0.033 against 0.009, see docs/benchmarks.md). Two things
+  come from the page: whether it has its own on-site flow, so that a support
   WeChat in a platform's footer is judged as the page judges it
-  (``detect_signals(..., on_platform=True)``).
+  (``detect_signals(..., on_platform=True)``), and whether it talks of a recovery
+  trade at all, so that a footer's handle on a recovery page can be contact-only
+  (``on_topic``).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from classifier.linear import LinearHead
 from classifier.model import SignalFeatures, TextNormalizer, vectorizers
 from classifier.ngrams import CharNgrams, Rows, WordNgrams, fold_whitespace, ranges
 from classifier.normalize import Normalized, normalize
-from classifier.signals import CODES, Signal, detect_signals
+from classifier.signals import CODES, Signal, detect_signals, on_recovery_topic
 from classifier.tokenize import JiebaTokenizer, token_starts
 
 __all__ = ["Featurized", "PageFeaturizer"]
@@ -204,6 +206,7 @@ class _Page:
         self.text = norm.text
         self.signals = detect_signals(norm)
         self._on_platform = any(s.code == "onsite_flow" for s in self.signals)
+        self._on_topic = on_recovery_topic(norm)
         self._pieces = featurizer._tokenizer.cut(self.text)
         ids, self._keep = featurizer._words.token_ids(self._pieces)
         self.n_tokens = len(ids)
@@ -233,7 +236,7 @@ class _Page:
             signals = (
                 self.signals
                 if whole
-                else detect_signals(self.norm.lines(start, end), self._on_platform)
+                else detect_signals(self.norm.lines(start, end), self._on_platform, self._on_topic)
             )
             signal_counts = _signal_counts(signals)
             start = self.norm.position(start)

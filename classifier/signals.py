@@ -421,6 +421,14 @@ _SCAM_TOPIC = re.compile(
     r"微信|qq|好友|私聊|私下|陌生|高价|溢价|秒结|秒到|先付|先交|先转|手续费|保证金|解冻|激活费|扫码"
     r"|转账|卡密|验证码|收款码|回收|收卡|客服|电话|链接|二维码|面值|红包|usdt|返利|刷单"
 )
+#: What a recovery trade talks about. A page with none of it (a pram or a job on a
+#: town's classifieds board, whose menu may still list 卡券票务) is no recovery
+#: solicitation, whatever handle and call it gives: contact-only needs the topic.
+_RECOVERY_TOPIC = re.compile(
+    r"回收|收购|收卡|出卡|卖卡|卡密|面值|话费|点卡|油卡|购物卡|礼品卡|e卡|超市卡|充值卡|提货卡"
+    r"|q币|秒结|秒到|变现|套现|寄售|兑换|[0-9一二三四五六七八九]折|折扣|溢价|订单|收款|打款|结算"
+    r"|卡号|报价|给价|usdt|代付|红包|卡.{0,6}(?:收|卖|出|换)|(?:收|卖|出|换).{0,6}卡"
+)
 #: Quoted words: a quote near a warning cue is the scam being quoted.
 _QUOTE = re.compile(r"“[^”\n]{1,120}”|\"[^\"\n]{1,120}\"|「[^」\n]{1,120}」|『[^』\n]{1,120}』")
 #: How far (normalised characters) a quote may stand from a warning cue.
@@ -866,6 +874,7 @@ _LINE_LOCAL = {
     _QUOTED_ABOVE: "re:quoted_above",
     _DM_CALL: "re:dm_call",
     _BUYER_OFFER: "re:buyer_offer",
+    _RECOVERY_TOPIC: "re:recovery_topic",
 }
 #: Patterns that may match across a line break only by taking it (``\s``) or by a
 #: look-ahead's leading ``\s`` run, with no anchor and no other look-around that can
@@ -956,9 +965,11 @@ def _outside_warnings(doc: _Text, found: Iterable[tuple[int, int]]) -> list[tupl
     return [(a, b) for a, b in found if not _inside(ranges, a, b)]
 
 
-def _detect(doc: _Text, on_platform: bool = False) -> Iterator[tuple[str, list[Span]]]:
-    """Each code with its spans (maybe none), in ``CODES`` order (``on_platform``: see
-    ``detect_signals``).
+def _detect(
+    doc: _Text, on_platform: bool = False, on_topic: bool | None = None
+) -> Iterator[tuple[str, list[Span]]]:
+    """Each code with its spans (maybe none), in ``CODES`` order (``on_platform`` and
+    ``on_topic``: see ``detect_signals``).
 
     Contacts come back from ``find_contacts`` in original offsets, so everything
     compared with them (calls to contact, warning ranges) is compared there too.
@@ -1003,7 +1014,7 @@ def _detect(doc: _Text, on_platform: bool = False) -> Iterator[tuple[str, list[S
     if not platform:
         searched += _matches(_QR_CONTACT, text)
     contact_only += [doc.norm.span(a, b) for a, b in _outside_warnings(doc, searched)]
-    if contact_only:
+    if contact_only and (on_recovery_topic(doc.norm) if on_topic is None else on_topic):
         yield "contact_only", _original_spans(original, contact_only)
 
     off = _outside_warnings(doc, off_any)
@@ -1059,17 +1070,28 @@ def _has_between(sorted_spans: list[tuple[int, int]], start: int, end: int) -> b
     return k < len(sorted_spans) and sorted_spans[k][0] < end
 
 
-def detect_signals(text: str | Normalized, on_platform: bool = False) -> list[Signal]:
+def detect_signals(
+    text: str | Normalized, on_platform: bool = False, on_topic: bool | None = None
+) -> list[Signal]:
     """Every signal that fires on ``text``, in ``CODES`` order, with original spans.
 
     Accepts an already normalised text, so that a scorer normalising a page once for
-    its features, signals and contacts does not pay three times. ``on_platform``: the
-    text is part of a page with its own on-site flow (a footer of a platform's page),
-    so its handles are judged as the page's are: a support WeChat there is not
-    contact-only unless the trade needs it.
+    its features, signals and contacts does not pay three times. The two flags judge
+    part of a page (a footer) as its page is judged:
+
+    - ``on_platform``: the page has its own on-site flow, so a support WeChat there
+      is not contact-only unless the trade needs it;
+    - ``on_topic``: whether the page talks of a recovery trade (``on_recovery_topic``;
+      None: ask of ``text`` itself). Contact-only needs it.
     """
     doc = _Text(text if isinstance(text, Normalized) else normalize(text))
-    return [Signal(code, spans) for code, spans in _detect(doc, on_platform) if spans]
+    return [Signal(code, spans) for code, spans in _detect(doc, on_platform, on_topic) if spans]
+
+
+def on_recovery_topic(text: str | Normalized) -> bool:
+    """Whether ``text`` talks of a recovery trade at all (cards, rates, PINs, payouts)."""
+    norm = text if isinstance(text, Normalized) else normalize(text)
+    return bool(_found(norm, _RECOVERY_TOPIC))
 
 
 @lru_cache(maxsize=8)

@@ -264,25 +264,28 @@ def test_a_calibrated_svm_head_equals_the_pipelines_on_corpus_rows(sites: list[S
 
 def test_unit_rows_are_the_pipelines_rows_of_the_unit_texts(scorer, sites: list[Site]):
     """A unit's row is what the pipeline makes of the unit's text alone; its signals are
-    those of its text too, judged on a platform's page as that page's are."""
-    from classifier.signals import CODES, detect_signals
+    those of its text too, judged with its page's on-site flow and recovery topic."""
+    from classifier.signals import CODES, detect_signals, on_recovery_topic
 
     pipeline = scorer.model.text_model
     docs = corpus_docs(sites)
     got = PageFeaturizer(pipeline).featurize(docs)
     assert got.doc_units == [units(d) for d in docs]
-    unit_texts, on_platform = [], []
+    unit_texts, on_platform, on_topic = [], [], []
     for doc, us, signals in zip(docs, got.doc_units, got.signals, strict=True):
         platform = any(s.code == "onsite_flow" for s in signals)
         unit_texts += [doc.block_text(u) for u in us]
         on_platform += [platform] * len(us)
+        on_topic += [on_recovery_topic(doc.text)] * len(us)
     assert len(unit_texts) > len(docs)  # some pages have several units
     assert any(on_platform)  # some units are parts of a platform's page
+    assert any(on_topic) and not all(on_topic)  # and some pages talk of no recovery trade
     expected = pipeline.named_steps["features"].transform(unit_texts).toarray()
     signal_columns = expected[:, expected.shape[1] - len(CODES) :]
     signal_columns[:] = 0.0
-    for row, (text, platform) in enumerate(zip(unit_texts, on_platform, strict=True)):
-        for signal in detect_signals(text, platform):
+    context = zip(unit_texts, on_platform, on_topic, strict=True)
+    for row, (text, platform, topic) in enumerate(context):
+        for signal in detect_signals(text, platform, topic):
             signal_columns[row, CODES.index(signal.code)] = np.log1p(len(signal.spans))
     np.testing.assert_allclose(got.units.toarray(), expected, rtol=0, atol=1e-12)
 

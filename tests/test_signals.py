@@ -22,11 +22,16 @@ from classifier.signals import (
     Span,
     detect_signals,
     in_warning_context,
+    on_recovery_topic,
 )
 
 
 def signals(text: str) -> dict[str, Signal]:
     return {s.code: s for s in detect_signals(text)}
+
+
+def codes_of(found: list[Signal]) -> set[str]:
+    return {s.code for s in found}
 
 
 def span_texts(text: str, code: str) -> list[str]:
@@ -149,9 +154,9 @@ POSITIVE: list[tuple[str, str, str, list[str] | None]] = [
     ),
     (
         "a handle to search for",
-        "我们只用TG联系，搜 yh_kafang 就能找到我",
+        "收油卡，我们只用TG联系，搜 yh_kafang 就能找到我",
         "contact_only",
-        ["联系", "搜 yh_kafang 就能找到我", "yh_kafang"],  # the TG label reaches it past the comma
+        ["收油卡", "联系", "搜 yh_kafang 就能找到我", "yh_kafang"],
     ),
     (
         "a personal account to pay into",
@@ -626,11 +631,28 @@ def test_in_warning_context_rejects_bad_span() -> None:
 def test_a_platform_pages_footer_judges_its_handle_as_the_page_does() -> None:
     """A support WeChat in a platform's footer, scored as a unit, is not contact-only."""
     footer = "有问题联系客服 微信 dkb_kefu01"
-    assert "contact_only" in signals(footer)
-    codes = {s.code for s in detect_signals(footer, on_platform=True)}
+    assert "contact_only" in codes_of(detect_signals(footer, on_topic=True))
+    codes = codes_of(detect_signals(footer, on_platform=True, on_topic=True))
     assert "contact_handle" in codes and "contact_only" not in codes
     required = "提交后请务必添加客服微信 dkb_kefu01 确认订单"
-    assert "contact_only" in {s.code for s in detect_signals(required, on_platform=True)}
+    assert "contact_only" in codes_of(detect_signals(required, on_platform=True))
+
+
+def test_contact_only_needs_a_recovery_topic_on_the_page() -> None:
+    """A handle and a call on a classifieds page about a pram or a job are no recovery
+    solicitation; a footer takes its page's topic."""
+    pram = (
+        "首页二手闲置卡券票务招聘求职\n九成新婴儿推车 便宜出\n孩子大了用不上了，三百出，先来看货。\n"
+        "联系电话 158 3042 1976（王女士）"
+    )
+    job = "老街面馆招帮厨一名，包午饭，工资3800起。\n有意的直接来店里，或者打电话：15168430927"
+    for text in (pram, job):
+        codes = codes_of(detect_signals(text))
+        assert "contact_handle" in codes and "contact_only" not in codes, text
+    assert not on_recovery_topic(pram) and on_recovery_topic("长期收购物卡 微信 abc123")
+    footer = "有问题联系客服 微信 dkb_kefu01"
+    assert "contact_only" not in codes_of(detect_signals(footer))
+    assert "contact_only" in codes_of(detect_signals(footer, on_topic=True))
 
 
 def test_quoted_lines_end_where_the_narrative_resumes() -> None:
