@@ -307,6 +307,7 @@ _NUMERAL_WORD_RUN = re.compile(
     rf"[{_DIGIT_CLASS}]*(?:[ \-.·][{_DIGIT_CLASS}]{{2,}})*"
 )
 _MIN_RUN = 5
+_MIN_ID_TAIL = 3  # after ASCII letters
 
 _CONTACTISH = r"(?=(?:[^\S\n]|[)\]】」”\"'])*(?:号|群|同号|客服|在线|咨询|用户名|:|=|@|[a-z0-9]))"
 #: (regex, plain word). Each regex starts *after* the match's first character, which it
@@ -316,8 +317,9 @@ _CONTACTISH = r"(?=(?:[^\S\n]|[)\]】」”\"'])*(?:号|群|同号|客服|在线
 _WORDS: tuple[tuple[str, str], ...] = (
     (r"(?<=[薇徽v])信|(?<=w)ei(?:信|xin)|(?<=w)echat|(?<=[微薇])x", "微信"),
     (r"(?<=加[微薇威])(?=[^\S\n]*(?:[:=]|[a-z0-9]))", "微信"),
-    # "联系：薇 youka_ytx": a lone 薇 (no name: 小薇) before a handle
-    (r"(?<=薇)(?<![\u4e00-\u9fff]薇)(?=[^\S\n]*(?:[:=]|[a-z0-9]))", "微信"),
+    # "联系：薇 youka_ytx", "（收E卡，微：jd五一八零）": a lone 微 or 薇 (not in a word: 小薇,
+    # 稍微) before a handle
+    (r"(?<=[微薇])(?<![\u4e00-\u9fff][微薇])(?=[^\S\n]*(?:[:=]|[a-z0-9]))", "微信"),
     (rf"(?<=[微薇徽威])[^\S\n]信{_CONTACTISH}", "微信"),  # "微 信:", split to slip past filters
     (rf"(?<=威)信{_CONTACTISH}|(?<=卫)星{_CONTACTISH}|(?<=加威)信|(?<=加卫)星", "微信"),
     (r"(?<=[vw])(?<![a-z0-9_\-][vw])x(?![a-z_\-])", "微信"),  # vx, wx
@@ -340,9 +342,10 @@ _STAGE3 = re.compile(
 _WORD_OF_GROUP = {f"w{i}": word for i, (_, word) in enumerate(_WORDS)}
 
 
-def _numeral_run(run: str) -> str:
-    """ASCII digits for a run of 5+ numerals; shorter runs (二〇二四, 一起) stay words."""
-    if sum(c not in " -.·" for c in run) < _MIN_RUN:
+def _numeral_run(run: str, min_run: int = _MIN_RUN) -> str:
+    """ASCII digits for a run of 5+ numerals (``min_run``); shorter runs (二〇二四, 一起)
+    stay words."""
+    if sum(c not in " -.·" for c in run) < min_run:
         return run.replace("○", "〇")
     return "".join(_NUMERAL_DIGITS.get(c, c) for c in run)
 
@@ -352,12 +355,16 @@ def _stage3_edits(text: str) -> list[tuple[int, int, str, bool]]:
     edits: list[tuple[int, int, str, bool]] = []
     for m in _NUMERAL_WORD_RUN.finditer(text):
         run = m.group()
+        start = m.start()
+        # the tail of an ID ("jd五一八零") is a number from three numerals on
+        tail = start and text[start - 1].isascii() and text[start - 1].isalpha()
+        min_run = _MIN_ID_TAIL if tail else _MIN_RUN
         if "○" in run:
-            edits.append((m.start(), m.end(), _numeral_run(run), False))
-        elif len(run) >= _MIN_RUN and not _CHINESE_DIGITS.isdisjoint(run):
+            edits.append((m.start(), m.end(), _numeral_run(run, min_run), False))
+        elif len(run) >= min_run and not _CHINESE_DIGITS.isdisjoint(run):
             # Shorter runs without ○ stay as they are: no edit. (Word edits start at
             # none of the run's characters but ○, so leaving them out keeps no word out.)
-            edits.append((m.start(), m.end(), _numeral_run(run), False))
+            edits.append((m.start(), m.end(), _numeral_run(run, min_run), False))
     for m in _STAGE3.finditer(text):
         group = m.lastgroup or ""
         word = "" if group == "circle" else _WORD_OF_GROUP[group]

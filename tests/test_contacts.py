@@ -78,6 +78,12 @@ CASES: list[tuple[str, str, list[tuple[str, str, str]]]] = [
         [("qq", "3318270546", "3318270546")],
     ),
     ("labels listed with commas are no handle", "微信，QQ，电话都可以联系我们", []),
+    (
+        "numerals ending an ID, after a lone 微",
+        "（收E卡，微：jd五一八零）",
+        [("wechat", "jd5180", "jd五一八零")],
+    ),
+    ("a word ending in 微 is no WeChat", "稍微:abc123", []),
     ("a lone 薇 before a handle", "联系：薇 youka_ytx", [("wechat", "youka_ytx", "youka_ytx")]),
     ("a name ending in 薇 is no WeChat", "小薇 abc123", []),
     (

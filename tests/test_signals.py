@@ -128,6 +128,24 @@ POSITIVE: list[tuple[str, str, str, list[str] | None]] = [
         ["2781540936", "备注"],
     ),
     (
+        "the PIN typed to a clerk in the site's own chat",
+        "点击下一步后，请打开右下角在线客服，把卡号和卡密逐张发给验卡专员。",
+        "off_platform_payment",
+        ["卡密逐张发给验卡专员"],
+    ),
+    (
+        "the PIN typed into a chat window",
+        "好的，今天E卡是 99.5%。请把卡号和卡密直接发在这个窗口，我这边人工核对。",
+        "off_platform_payment",
+        ["卡密直接发在这个窗口"],
+    ),
+    (
+        "a platform page that sends the card through a support QQ",
+        "提交卡密 订单查询\n在此期间请直接联系人工客服提交：\n1）打开 QQ，添加客服 3318270546",
+        "contact_only",
+        ["联系人工客服提交", "3318270546"],
+    ),
+    (
         "a classified that takes calls only",
         "大量收购物卡 超市卡 百货卡\n沃尔玛 永辉 华润万家 本地百货卡 都要 按面值收不打折\n"
         "①⑧③ ⑦⑥⑤② 〇④⑨①\n只接电话 不回短信",
