@@ -440,11 +440,13 @@ _QUOTE_WINDOW = 150
 #: What after a quote makes it one quoted to be rebutted ("“加我 vx，五分钟到账。”——私下走
 #: 是因为他根本不打算给钱") or named as a kind of offer ("“秒结不打折”之类的价格").
 _QUOTE_NAMED = re.compile(r" ?——|之类|这类|这种|这样的|等(?:说法|话术|字眼|广告|报价|理由|名义)")
+#: Words before a quote that report it as text someone saw: "帖子写着“移动卡100%回收…”".
+_QUOTE_REPORTED = re.compile(r"(?:写着|写道|写的是)[:,]?\s?\Z")
 #: Words that say the lines after them are quoted word for word ("内容如下（原文照录）:"):
 #: those lines are warning talk, up to a long line (the narrative again) or a dozen lines.
 _QUOTED_LINES = re.compile(
     r"原文(?:照录|摘录|抄录|如下)|(?:广告|帖子|消息|信息|聊天)原文|原话|一字不改|(?:照录|摘录|抄录|转录)如下|内容如下|广告如下|帖子如下"
-    r"|截图如下|聊天记录如下"
+    r"|截图如下|聊天记录如下|(?:看到|见到|收到|刷到)的:(?=\n)"
     r"|这类[^。!?\n]{0,6}(?:信息|广告|帖子|消息)|以下[^。!?\n]{0,4}(?:信息|广告|帖子|消息|话术)"
 )
 #: Words that say the lines before them were quoted: "近日此类信息在我县多个小区业主群内传播".
@@ -544,7 +546,12 @@ class _Text:
                 b = self.sentence(b + 1)[1]
             ranges.append((a, b))
         quotes = _found(self.norm, _QUOTE)
-        ranges += [(a, b) for a, b in quotes if _QUOTE_NAMED.match(self.text, b)]
+        ranges += [
+            (a, b)
+            for a, b in quotes
+            if _QUOTE_NAMED.match(self.text, b)
+            or _QUOTE_REPORTED.search(self.text[max(0, a - 5) : a])
+        ]
         ranges += [self._quoted_lines(a) for a, _ in _found(self.norm, _QUOTED_LINES)]
         ranges += [self._quoted_lines(a, back=True) for a, _ in _found(self.norm, _QUOTED_ABOVE)]
         strong = [(a, b) for a, b, is_strong in self.cues() if is_strong]

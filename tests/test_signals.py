@@ -417,6 +417,17 @@ NEGATIVE: list[tuple[str, str, str]] = [
         "contact_only",
     ),
     (
+        "a victim quotes the post he saw",
+        "在贴吧看到一个帖子写着“移动卡100%回收，扣扣1306472258，秒结不拖”，我就加了。",
+        "contact_only",
+    ),
+    (
+        "ads an association lists as seen",
+        "下面这几条，是协会工作人员最近一周在本地网站上随手看到的：\n"
+        "油卡 超市卡 E卡 全收 加扣扣 2957130486 随时在线\n卡密发我 秒验秒打款",
+        "contact_only",
+    ),
+    (
         "an ad a reporter excerpts",
         "记者将其中一个群置顶的广告原文摘录如下（联系方式已做部分处理）：\n"
         "【本地 收卡 不压价】京东E卡 98\n找我别找群里其他人 威信：bl ka 2 0 7 7（备注 收卡）",
