@@ -134,6 +134,19 @@ POSITIVE: list[tuple[str, str, str, list[str] | None]] = [
         ["卡密逐张发给验卡专员"],
     ),
     (
+        "the PIN sent to a clerk to add",
+        "请点击 QQ验卡客服 或添加验卡专员V：xgky_yanka，发送：订单号＋卡号＋卡密。",
+        "off_platform_payment",
+        ["添加验卡专员V：xgky_yanka，发送：订单号＋卡号＋卡密"],
+    ),
+    (
+        "how to add the number",
+        "长期收：超市卡、京东卡、油卡。价格全镇最高，当天现金。\n"
+        "手机号就是薇信：159 0678 2351 加的时候说是同城网看到的",
+        "contact_only",
+        None,
+    ),
+    (
         "the PIN typed into a chat window",
         "好的，今天E卡是 99.5%。请把卡号和卡密直接发在这个窗口，我这边人工核对。",
         "off_platform_payment",
