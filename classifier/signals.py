@@ -147,7 +147,9 @@ _FEE_WORD = (
 )
 #: Paying or being paid outside a platform.
 _OFF_PLATFORM = re.compile(
-    r"扫码(?:付|支付|转|给|打款)|转账(?:到|给|至)|转(?:到|给)(?:我|老板|对方|本人)|直接转账|先转账|"
+    # (not what someone paid the writer, "他转给我的第一笔", nor "转给我妈看了")
+    r"扫码(?:付|支付|转|给|打款)|转账(?:到|给|至)|(?<![他她])转(?:到|给)(?:我(?![妈爸家])|老板|对方|本人)"
+    r"|直接转账|先转账|"
     + _each("微信|支付宝|银行卡", "转账(?!记录)")
     # "扫描下方二维码付款": a code to pay, not a code to add (``_QR_CONTACT``)
     + r"|二维码(?:付款|支付|转账|打款)"

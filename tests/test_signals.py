@@ -391,6 +391,16 @@ NEGATIVE: list[tuple[str, str, str]] = [
         "请注意，任何要求您把卡密“拍照发给我”的，都不是本公司工作人员。",
         "off_platform_payment",
     ),
+    (
+        "forwarding a post to one's mother",
+        "转给我妈看了，她差点去加那个微信。",
+        "off_platform_payment",
+    ),
+    (
+        "what the buyer paid the writer",
+        "他转给我的第一笔两百九十四块，用的是别人的账户。",
+        "off_platform_payment",
+    ),
     ("a platform refuses USDT", "本平台不支持 USDT 或其他虚拟币结算。", "off_platform_payment"),
     ("a platform forbids", "本站严禁私下交易，一经发现封号处理", "off_platform_payment"),
     (
