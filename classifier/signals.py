@@ -17,7 +17,9 @@ mapped back to the original. Anti-fraud pages quote the scams they warn about, s
 the "calls to action" (``contact_only``, ``off_platform_payment``, ``urgency``,
 ``fake_guarantee``) ignore matches that sit inside a warning sentence; what the
 page *describes* (``upfront_fee``, ``above_face_value``) is still reported, and
-``warning_context`` tells the classifier to discount it.
+``warning_context`` tells the classifier to discount it. ``contact_only`` also
+needs the page to talk of a recovery trade at all (``on_recovery_topic``): a town
+board's ad for a pram with a phone number is no recovery solicitation.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ __all__ = [
     "Span",
     "detect_signals",
     "in_warning_context",
+    "on_recovery_topic",
 ]
 
 POSITIVE_CODES = (
