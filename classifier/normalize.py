@@ -316,6 +316,7 @@ _CONTACTISH = r"(?=(?:[^\S\n]|[)\]】」”\"'])*(?:号|群|同号|客服|在线
 #: Context keeps ordinary words alone (威信 = prestige, 飞机 = aeroplane, 卫星 = satellite).
 _WORDS: tuple[tuple[str, str], ...] = (
     (r"(?<=[薇徽v])信|(?<=w)ei(?:信|xin)|(?<=w)echat|(?<=[微薇])x", "微信"),
+    (rf"(?<=[薇徽])芯|(?<=[微威])芯{_CONTACTISH}", "微信"),  # 薇芯; not 微芯片
     (r"(?<=加[微薇威])(?=[^\S\n]*(?:[:=]|[a-z0-9]))", "微信"),
     # "联系：薇 youka_ytx", "（收E卡，微：jd五一八零）": a lone 微 or 薇 (not in a word: 小薇,
     # 稍微) before a handle

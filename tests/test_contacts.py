@@ -84,6 +84,8 @@ CASES: list[tuple[str, str, list[tuple[str, str, str]]]] = [
         [("wechat", "jd5180", "jd五一八零")],
     ),
     ("a word ending in 微 is no WeChat", "稍微:abc123", []),
+    ("薇芯 for 微信", "加薇芯 yh-kashou 就行", [("wechat", "yh-kashou", "yh-kashou")]),
+    ("a microchip is no WeChat", "国产微芯片 abc123", []),
     ("a lone 薇 before a handle", "联系：薇 youka_ytx", [("wechat", "youka_ytx", "youka_ytx")]),
     ("a name ending in 薇 is no WeChat", "小薇 abc123", []),
     (

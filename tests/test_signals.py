@@ -147,6 +147,19 @@ POSITIVE: list[tuple[str, str, str, list[str] | None]] = [
         None,
     ),
     (
+        "the writer buys cards himself under a platform-like article",
+        "方式三：寄售平台回收\n在寄售平台提交卡号卡密，系统自动验卡。\n"
+        "小编自己也长期收E卡，京东卡 97 折当天结，有需要的加小编微信：kqxbk_2026，备注“E卡”。",
+        "contact_only",
+        None,
+    ),
+    (
+        "where to find me",
+        "京东E卡 100.5 ｜ 苹果卡 102\n徽信 caixia_0918 ／ 纸飞机 @caixia_card 都能找到我，报卡种面值就行。",
+        "contact_only",
+        None,
+    ),
+    (
         "the PIN typed into a chat window",
         "好的，今天E卡是 99.5%。请把卡号和卡密直接发在这个窗口，我这边人工核对。",
         "off_platform_payment",
@@ -187,7 +200,7 @@ POSITIVE: list[tuple[str, str, str, list[str] | None]] = [
         "a handle to search for",
         "收油卡，我们只用TG联系，搜 yh_kafang 就能找到我",
         "contact_only",
-        ["收油卡", "联系", "搜 yh_kafang 就能找到我", "yh_kafang"],
+        ["收油卡", "联系", "搜 yh_kafang 就能找到我", "yh_kafang", "找到我"],
     ),
     (
         "a personal account to pay into",
