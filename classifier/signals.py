@@ -117,10 +117,14 @@ _MUST_CONTACT = re.compile(
     # an order that a chat must confirm: "请在十分钟内+V客服发送订单截图，未确认的订单将被关闭"
     + r"|订单截图|未确认的订单|不予保留|"
     # the writer buying cards himself: "小编自己也长期收E卡", "我一直在收，永辉卡 96 折"
-    + r"(?:我|小编|本人|博主|楼主)(?:自己)?(?:也)?(?:一直|长期|常年|专业)?(?:在)?"
-    + r"收(?![到藏款入费拾回获益件听看取集])|"
+    + _each(
+        "我|小编|本人|博主|楼主",
+        r"(?:自己)?(?:也)?(?:一直|长期|常年|专业)?(?:在)?收(?![到藏款入费拾回获益件听看取集])",
+    )
     # the card submitted through a person: "请直接联系人工客服提交"
-    + r"(?:联系|添加|加|打开)[^。!?\n]{0,6}客服[^。!?\n]{0,3}提交(?!工单|证据|申请|投诉)|"
+    + "|"
+    + _each("联系|添加|加|打开", r"[^。!?\n]{0,6}客服[^。!?\n]{0,3}提交(?!工单|证据|申请|投诉)")
+    + "|"
     + r"添加[^。!?\n]{0,8}?确认(?!收货)|"
     + _each("加客服|加微信|加好友", r"[^。!?\n]{0,6}?确认(?!收货)")
 )
@@ -155,7 +159,7 @@ _FEE_WORD = (
 #: Paying or being paid outside a platform.
 _OFF_PLATFORM = re.compile(
     # (not what someone paid the writer, "他转给我的第一笔", nor "转给我妈看了")
-    r"扫码(?:付|支付|转|给|打款)|转账(?:到|给|至)|(?<![他她])转(?:到|给)(?:我(?![妈爸家])|老板|对方|本人)"
+    r"扫码(?:付|支付|转|给|打款)|转账(?:到|给|至)|转(?<![他她]转)(?:到|给)(?:我(?![妈爸家])|老板|对方|本人)"
     r"|直接转账|先转账|"
     + _each("微信|支付宝|银行卡", "转账(?!记录)")
     # "扫描下方二维码付款": a code to pay, not a code to add (``_QR_CONTACT``)
@@ -185,11 +189,15 @@ _OFF_PLATFORM = re.compile(
     )
     + "|"
     # "把卡号、卡密和面值一次性发给值班客服"
-    + r"(?:卡号)?卡密[^。!?！？\n]{0,10}?发(?:给|送给|至)"
+    + r"卡(?:号卡)?密[^。!?！？\n]{0,10}?发(?:给|送给|至)"
     + r"[^。!?！？\n]{0,4}?(?:老[\u4e00-\u9fff]|客服|财务|专员|我)"
     # ... or to a clerk added for it: "添加验卡专员V：xgky_yanka，发送：订单号＋卡号＋卡密"
-    + r"|(?:添加|加)[^。!?！？\n]{0,12}?(?:客服|专员)[^。!?！？\n]{0,20}?发送?[:,]?"
-    + r"[^。!?！？\n]{0,10}?卡号[^。!?！？\n]{0,3}卡密"
+    + "|"
+    + _each(
+        "添加|加",
+        r"[^。!?！？\n]{0,12}?(?:客服|专员)[^。!?！？\n]{0,20}?发送?[:,]?"
+        r"[^。!?！？\n]{0,10}?卡号[^。!?！？\n]{0,3}卡密",
+    )
     # ... or typed into a chat window: "请把卡号和卡密直接发在这个窗口"
     + r"|卡密[^。!?！？\n]{0,6}发(?:在|到)[^。!?！？\n]{0,4}(?:窗口|聊天|对话|会话)"
     + "|"
@@ -413,7 +421,8 @@ _WARN_CUE = re.compile(
     + "|"
     + _each("对方|群主|骗子|买家", r"(?:要求|发来|称|让|以|随即|说)")
     # ... told as a story ("然后他说：“卡号卡密发我验一下。”"), not "我跟她说" nor "其他说明"
-    + r"|(?<![其吉跟对和给诉])[他她](?:又|就|还|便)?(?:说|要求|让我|发来|称)"
+    + "|"
+    + _each("他|她", r"(?<![其吉跟对和给诉].)(?:又|就|还|便)?(?:说|要求|让我|发来|称)")
     # someone else's handle is told of, not offered: "让你扫他的收款码"
     + "|"
     + _each(
@@ -442,8 +451,9 @@ _SCAM_TOPIC = re.compile(
 #: solicitation, whatever handle and call it gives: contact-only needs the topic.
 _RECOVERY_TOPIC = re.compile(
     r"回收|收购|收卡|出卡|卖卡|卡密|面值|话费|点卡|油卡|购物卡|礼品卡|e卡|超市卡|充值卡|提货卡"
-    r"|q币|秒结|秒到|变现|套现|寄售|兑换|[0-9一二三四五六七八九]折|折扣|溢价|订单|收款|打款|结算"
-    r"|卡号|报价|给价|usdt|代付|红包|卡.{0,6}(?:收|卖|出|换)|(?:收|卖|出|换).{0,6}卡"
+    r"|q币|秒结|秒到|变现|套现|寄售|兑换|折(?<=[0-9一二三四五六七八九]折)|折扣|溢价|订单|收款|打款"
+    r"|结算|卡号|报价|给价|usdt|代付|红包|卡.{0,6}(?:收|卖|出|换)|"
+    + _each("收|卖|出|换", ".{0,6}卡")
 )
 #: Quoted words: a quote near a warning cue is the scam being quoted.
 _QUOTE = re.compile(r"“[^”\n]{1,120}”|\"[^\"\n]{1,120}\"|「[^」\n]{1,120}」|『[^』\n]{1,120}』")
@@ -457,15 +467,19 @@ _QUOTE_REPORTED = re.compile(r"(?:写着|写道|写的是)[:,]?\s?\Z")
 #: Words that say the lines after them are quoted word for word ("内容如下（原文照录）:"):
 #: those lines are warning talk, up to a long line (the narrative again) or a dozen lines.
 _QUOTED_LINES = re.compile(
-    r"原文(?:照录|摘录|抄录|如下)|(?:广告|帖子|消息|信息|聊天)原文|原话|一字不改|(?:照录|摘录|抄录|转录)如下|内容如下|广告如下|帖子如下"
-    r"|截图如下|聊天记录如下|(?:看到|见到|收到|刷到)的:(?=\n)"
-    r"|这类[^。!?\n]{0,6}(?:信息|广告|帖子|消息)|以下[^。!?\n]{0,4}(?:信息|广告|帖子|消息|话术)"
+    r"原文(?:照录|摘录|抄录|如下)|原话|一字不改|内容如下|广告如下|帖子如下|截图如下|聊天记录如下|"
+    + _each("广告|帖子|消息|信息|聊天", "原文")
+    + "|"
+    + _each("照录|摘录|抄录|转录", "如下")
+    + "|"
+    + _each("看到|见到|收到|刷到", r"的:(?=\n)")
+    + r"|这类[^。!?\n]{0,6}(?:信息|广告|帖子|消息)|以下[^。!?\n]{0,4}(?:信息|广告|帖子|消息|话术)"
 )
 #: Words that say the lines before them were quoted: "近日此类信息在我县多个小区业主群内传播".
 #: Not when they follow a quote of their own ("“今天收满就停”这种话术看多了"): that
 #: quote is what they name (``_QUOTE_NAMED``), not a reply above it in a thread.
 _QUOTED_ABOVE = re.compile(
-    r"(?<![”\"」』])(?:此类|上述|以上|这些|这种)[^。!?\n]{0,6}(?:信息|广告|帖子|消息|话术|说法)"
+    r"(?:此类|上述|以上|这些|这种)(?<![”\"」』]..)[^。!?\n]{0,6}(?:信息|广告|帖子|消息|话术|说法)"
 )
 _QUOTED_MAX_LINES = 12
 _QUOTED_LINE_CHARS = 150
@@ -897,8 +911,8 @@ _LINE_LOCAL = {
     _QUOTED_ABOVE: "re:quoted_above",
     _DM_CALL: "re:dm_call",
     _BUYER_OFFER: "re:buyer_offer",
-    _RECOVERY_TOPIC: "re:recovery_topic",
 }
+_TOPIC_KEY = "recovery_topic"
 #: Patterns that may match across a line break only by taking it (``\s``) or by a
 #: look-ahead's leading ``\s`` run, with no anchor and no other look-around that can
 #: match a break: a unit reads their matches from its page's unless those show a match
@@ -1112,9 +1126,15 @@ def detect_signals(
 
 
 def on_recovery_topic(text: str | Normalized) -> bool:
-    """Whether ``text`` talks of a recovery trade at all (cards, rates, PINs, payouts)."""
+    """Whether ``text`` talks of a recovery trade at all (cards, rates, PINs, payouts).
+
+    One search that stops at the first word, kept with the normalised text.
+    """
     norm = text if isinstance(text, Normalized) else normalize(text)
-    return bool(_found(norm, _RECOVERY_TOPIC))
+    found = norm.memo.get(_TOPIC_KEY)
+    if found is None:
+        found = norm.memo[_TOPIC_KEY] = _RECOVERY_TOPIC.search(norm.text) is not None
+    return found
 
 
 @lru_cache(maxsize=8)
