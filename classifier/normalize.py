@@ -355,17 +355,16 @@ def _stage3_edits(text: str) -> list[tuple[int, int, str, bool]]:
     """(start, end, replacement, is_word) for numeral runs and disguised words, disjoint."""
     edits: list[tuple[int, int, str, bool]] = []
     for m in _NUMERAL_WORD_RUN.finditer(text):
-        run = m.group()
-        start = m.start()
+        run, (start, end) = m.group(), m.span()
         # the tail of an ID ("jd五一八零") is a number from three numerals on
-        tail = start and text[start - 1].isascii() and text[start - 1].isalpha()
-        min_run = _MIN_ID_TAIL if tail else _MIN_RUN
+        after_letter = start > 0 and text[start - 1].isascii() and text[start - 1].isalpha()
+        min_run = _MIN_ID_TAIL if after_letter else _MIN_RUN
         if "○" in run:
-            edits.append((m.start(), m.end(), _numeral_run(run, min_run), False))
+            edits.append((start, end, _numeral_run(run, min_run), False))
         elif len(run) >= min_run and not _CHINESE_DIGITS.isdisjoint(run):
             # Shorter runs without ○ stay as they are: no edit. (Word edits start at
             # none of the run's characters but ○, so leaving them out keeps no word out.)
-            edits.append((m.start(), m.end(), _numeral_run(run, min_run), False))
+            edits.append((start, end, _numeral_run(run, min_run), False))
     for m in _STAGE3.finditer(text):
         group = m.lastgroup or ""
         word = "" if group == "circle" else _WORD_OF_GROUP[group]
