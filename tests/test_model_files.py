@@ -11,6 +11,8 @@ import logging
 import shutil
 from pathlib import Path
 
+import pytest
+
 from classifier.scorer import CARD_FILE, MODEL_FILE, Scorer, load_model, save
 from classifier.training import corpus_fingerprint
 
@@ -42,8 +44,15 @@ def test_default_keeps_a_current_model_and_repairs_its_card(tmp_path: Path, mode
     assert card_version(cache) == version
 
 
-def test_default_retrains_when_the_card_vouches_for_another_model(tmp_path: Path, model_dir: Path):
-    """card.json names the current version, the model file is an older one: retrain."""
+def test_default_retrains_when_the_card_vouches_for_another_model(
+    tmp_path: Path, model_dir: Path, small_corpus: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """card.json names the current version, the model file is an older one: retrain.
+
+    The bundled corpus is a small one here ($SCAMSCAN_SITES), so that the real
+    retraining takes seconds, not the full corpus' minute.
+    """
+    monkeypatch.setenv("SCAMSCAN_SITES", str(small_corpus))
     cache = tmp_path / "cache"
     old = load_model(model_dir)
     old.card = {**old.card, "version": "an-older-version"}

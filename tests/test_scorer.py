@@ -238,23 +238,9 @@ def test_loading_refuses_a_library_function_hidden_in_a_model(scorer: Scorer, tm
         load_model(tmp_path)
 
 
-def _small_corpus(sites, root: Path) -> Path:
-    """A copy of a few sites of every kind: enough for 5 site-grouped folds, quick to train."""
-    import shutil
-
-    chosen, kinds = [], {}
-    for site in sites:
-        if kinds.get(site.kind, 0) < 2:
-            kinds[site.kind] = kinds.get(site.kind, 0) + 1
-            chosen.append(site)
-    for site in chosen:
-        shutil.copytree(site.root, root / site.id)
-    return root
-
-
-def test_training_is_deterministic(tmp_path: Path, sites):
+def test_training_is_deterministic(tmp_path: Path, small_corpus: Path):
     """`scamscan train` twice on the same corpus: the same card figures and the same scores."""
-    corpus = _small_corpus(sites, tmp_path / "sites")
+    corpus = small_corpus
     runs = []
     for name in ("a", "b"):
         out = tmp_path / name
