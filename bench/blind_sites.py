@@ -17,9 +17,8 @@ import json
 from pathlib import Path
 
 from classifier.scorer import Scorer
+from classifier.training import POSITIVE
 from corpus.manifest import default_sites_dir, load_sites
-
-POSITIVE = "solicitation"
 
 
 def main() -> None:

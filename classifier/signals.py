@@ -298,6 +298,9 @@ _GUARANTEE = re.compile(
     r"|绝对安全|百分百安全|100%安全|安全放心|放心交易|永不拖欠|包赔|到账慢赔|不到账赔"
     r"|不压款|不拖款|一分不少|不坑人|值得信赖"
 )
+#: A site sending the reader to itself ("订单请在网站提交"): on-site flow, and said of the
+#: site itself (``_SELF``).
+_TO_THE_SITE = r"请(?:在|到|通过)(?:本站|网站|平台|官网|app|小程序|网页)"
 #: The platform does the trade itself.
 _ONSITE = re.compile(
     r"在线提交|提交卡密|提交订单|提交回收|批量提交|自动验卡|自动结算|系统验卡|验卡成功|订单号|订单查询"
@@ -306,7 +309,9 @@ _ONSITE = re.compile(
     r"|绑定支付宝|寄售|上传卡密|选择面值|选择卡种|回收记录|工单"
     r"|卡号[^。\n]{0,20}卡密[^。\n]{0,20}提交"
     # a platform sending trade back to its own site ("仅售后咨询，订单请在网站提交")
-    r"|请(?:在|到|通过)(?:本站|网站|平台|官网|app|小程序|网页)(?:内|上|里)?[^。\n，,]{0,4}提交"
+    + "|"
+    + _TO_THE_SITE
+    + r"(?:内|上|里)?[^。\n，,]{0,4}提交"
 )
 #: "京ICP备12345678号-1": found from "icp", the province character is taken before it.
 _ICP = re.compile(r"icp(?<![a-z]icp)\s?[备证]\s?\d{4,}\s?号(?:-\d+)?")
@@ -446,7 +451,8 @@ _SCAM_TOPIC = re.compile(
     r"微信|qq|好友|私聊|私下|陌生|高价|溢价|秒结|秒到|先付|先交|先转|手续费|保证金|解冻|激活费|扫码"
     r"|转账|卡密|验证码|收款码|回收|收卡|客服|电话|链接|二维码|面值|红包|usdt|返利|刷单"
 )
-#: What a recovery trade talks about. A page with none of it (a pram or a job on a
+#: What a recovery trade talks about (not ``_SCAM_TOPIC``: that holds 微信, QQ and 电话,
+#: which every classified ad has). A page with none of it (a pram or a job on a
 #: town's classifieds board, whose menu may still list 卡券票务) is no recovery
 #: solicitation, whatever handle and call it gives: contact-only needs the topic.
 _RECOVERY_TOPIC = re.compile(
@@ -576,7 +582,7 @@ class _Text:
             (a, b)
             for a, b in quotes
             if _QUOTE_NAMED.match(self.text, b)
-            or _QUOTE_REPORTED.search(self.text[max(0, a - 5) : a])
+            or _QUOTE_REPORTED.search(self.text, max(0, a - 5), a)
         ]
         ranges += [self._quoted_lines(a) for a, _ in _found(self.norm, _QUOTED_LINES)]
         ranges += [self._quoted_lines(a, back=True) for a, _ in _found(self.norm, _QUOTED_ABOVE)]
@@ -705,10 +711,7 @@ def _guarantee(doc: _Text) -> list[tuple[int, int]]:
 
 
 #: Words that make an on-site step this site's own, not one described in an article.
-_SELF = re.compile(
-    r"本站|本平台|我们|我司|登录后|点击|下方|您的订单|您可"
-    r"|请(?:在|到|通过)(?:网站|平台|官网|app|小程序|网页)"  # the site's own instruction
-)
+_SELF = re.compile(r"本站|本平台|我们|我司|登录后|点击|下方|您的订单|您可|" + _TO_THE_SITE)
 _UI_LINE = 30  # a line this short holding the phrase is a button, menu or form label
 #: A short line ending like prose is a step of an article's list, not a control:
 #: "在平台页面内提交卡号和密码，等待系统自动验卡；"
